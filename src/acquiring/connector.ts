@@ -1,0 +1,107 @@
+import type { CardData } from '../domain/card-data.ts';
+import type { Currency } from '../domain/currency.ts';
+import type { Secret } from '../security/secret.ts';
+
+/**
+ * What the engine asks of a bank. A connector only talks to its bank; the engine owns the
+ * records and the rules. One input object in, one outcome out. `connectorData` is opaque to
+ * the engine: it is stored with the payment and handed back on the next call.
+ */
+export type ConnectorData = Record<string, string | number | boolean | null>;
+
+export type DeclineReason =
+  | 'do_not_honor'
+  | 'insufficient_funds'
+  | 'expired_card'
+  | 'lost_card'
+  | 'stolen_card'
+  | 'invalid_card'
+  | 'processing_error'
+  | 'authentication_failed'
+  | 'not_permitted';
+
+/** The bank's own record of an approved operation, shown to merchants. */
+export type BankReceipt = { bankRef: string; rc: string; rrn: string; approvalCode: string; eci?: string };
+
+export type ThreeDsChallenge =
+  | {
+      version: '1';
+      /** The payer's browser POSTs `form` (PaReq, MD, TermUrl) to `acsUrl`. */
+      acsUrl: string;
+      form: { PaReq: string; MD: string; TermUrl: string };
+    }
+  | {
+      version: '2';
+      /** The payer's browser POSTs `form` (creq, threeDSSessionData) to `acsUrl`. */
+      acsUrl: string;
+      form: { creq: string; threeDSSessionData: string };
+      threeDsServerTransId: string;
+    };
+
+export type ConnectorOutcome =
+  | ({ kind: 'approved'; connectorData: ConnectorData } & BankReceipt)
+  | { kind: 'declined'; reason: DeclineReason; rc: string; message: string; connectorData: ConnectorData }
+  | { kind: 'challenge'; challenge: ThreeDsChallenge; connectorData: ConnectorData }
+  /** The bank did not answer in time, or answered that it is still working: ask `status` later. */
+  | { kind: 'unknown'; connectorData: ConnectorData };
+
+export type OperationBase = {
+  /** Our id of this bank operation; the bank treats a repeat of it as the same operation. */
+  operationId: string;
+  testMode: boolean;
+  signal: AbortSignal;
+};
+
+export type AuthorizeInput = OperationBase & {
+  amountMinor: bigint;
+  currency: Currency;
+  /** true: charge at once; false: place a hold for a later capture. */
+  capture: boolean;
+  card: Secret<CardData>;
+  /** Where the ACS sends the payer back (3-DS v1 TermUrl, v2 notification URL). */
+  threeDsReturnUrl: string;
+  description?: string;
+};
+
+export type ThreeDsResult =
+  | { version: '1'; paRes: string; md: string }
+  | { version: '2'; cres: string; threeDSSessionData?: string };
+
+export type ContinueInput = OperationBase & { connectorData: ConnectorData; result: ThreeDsResult };
+
+export type CaptureInput = OperationBase & {
+  connectorData: ConnectorData;
+  amountMinor: bigint;
+  currency: Currency;
+};
+export type VoidInput = OperationBase & { connectorData: ConnectorData };
+export type RefundInput = OperationBase & {
+  connectorData: ConnectorData;
+  amountMinor: bigint;
+  currency: Currency;
+};
+
+export type PayoutDestination =
+  | { kind: 'card'; card: Secret<CardData> }
+  | { kind: 'account'; account: string; bic: string; name: string; inn?: string };
+
+export type PayoutInput = OperationBase & {
+  amountMinor: bigint;
+  currency: Currency;
+  destination: PayoutDestination;
+};
+
+export type StatusInput = OperationBase & { connectorData: ConnectorData };
+
+export interface Connector {
+  readonly name: string;
+  authorize(input: AuthorizeInput): Promise<ConnectorOutcome>;
+  /** Completes 3-D Secure with what the ACS sent back; verifies it before authorizing. */
+  continue3ds(input: ContinueInput): Promise<ConnectorOutcome>;
+  capture(input: CaptureInput): Promise<ConnectorOutcome>;
+  void(input: VoidInput): Promise<ConnectorOutcome>;
+  refund(input: RefundInput): Promise<ConnectorOutcome>;
+  payout(input: PayoutInput): Promise<ConnectorOutcome>;
+  /** Where an earlier operation ended up; `unknown` while the bank still works on it. */
+  status(input: StatusInput): Promise<ConnectorOutcome>;
+}

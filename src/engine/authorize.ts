@@ -1,0 +1,265 @@
+import type { ConnectorData, ConnectorOutcome, ThreeDsResult } from '../acquiring/connector.ts';
+import { cardView, isExpired, normalizePan, validCvc } from '../domain/card.ts';
+import type { CardData } from '../domain/card-data.ts';
+import { type EngineError, engineError } from '../domain/errors.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import type { Secret } from '../security/secret.ts';
+import type { Tx } from '../store/database.ts';
+import type { PaymentRow } from '../store/schema.ts';
+import { inTransaction, inTransactionOrRollback, Rollback } from '../store/transaction.ts';
+import { callBank, connectorFor } from './bank.ts';
+import type { EngineDeps } from './context.ts';
+import { mustPost } from './ledger.ts';
+import { lockPayment, updatePayment } from './payment-store.ts';
+import { type Payment, toPayment } from './payment-view.ts';
+
+export type PayResult = { payment: Payment; outcome: ConnectorOutcome['kind'] };
+
+const opIdOf = (row: PaymentRow): string | null => {
+  const data = row.connector_data ? (JSON.parse(row.connector_data) as ConnectorData) : null;
+  return typeof data?.operationId === 'string' ? data.operationId : null;
+};
+
+export function checkCard(card: CardData, now: Date): EngineError | null {
+  const pan = normalizePan(card.pan);
+  if (!pan.ok) return engineError('invalid_card', { field: 'pan', detail: pan.error });
+  if (isExpired(card.expiry, now)) return engineError('invalid_card', { field: 'expiry', detail: 'expired' });
+  if (card.cvc !== undefined && !validCvc(card.cvc, cardView(pan.value, card.expiry, '').brand))
+    return engineError('invalid_card', { field: 'cvc', detail: 'bad_cvc' });
+  if (card.holder.length > 100) return engineError('invalid_card', { field: 'holder', detail: 'too long' });
+  return null;
+}
+
+/**
+ * The payer submits a card on the hosted page (or a merchant's PCI DSS back end does).
+ * Three steps, never a transaction open across the bank call: mark the attempt `pending`,
+ * ask the bank, apply its answer. A crash between them leaves `pending` with the operation
+ * id recorded, which the janitor settles by asking the bank.
+ */
+export async function payWithCard(
+  deps: EngineDeps,
+  input: {
+    payment: { publicId: string } | { id: bigint };
+    merchantId?: bigint;
+    card: Secret<CardData>;
+    threeDsReturnUrl?: string;
+  },
+): Promise<Result<PayResult, EngineError>> {
+  const now = deps.now();
+  const card = input.card.reveal();
+  const invalid = checkCard(card, now);
+  if (invalid) return fail(invalid);
+  const pan = normalizePan(card.pan);
+  if (!pan.ok) return fail(engineError('invalid_card', { field: 'pan' }));
+  const view = cardView(pan.value, card.expiry, card.holder.trim());
+
+  const started = await inTransaction(
+    deps.database,
+    async (trx): Promise<Result<PaymentRow, EngineError>> => {
+      const row = await lockPayment(trx, deps.database.flavor, input.payment, input.merchantId);
+      if (!row) return fail(engineError('payment_not_found'));
+      if (row.status === 'created' && Number(row.expires_at) <= now.getTime()) {
+        await updatePayment(trx, deps, row, 'expired', {}, { by: 'payer attempt after expiry' });
+        return fail(engineError('payment_expired'));
+      }
+      if (row.status === 'expired') return fail(engineError('payment_expired'));
+      if (row.status !== 'created')
+        return fail(engineError('illegal_transition', { detail: `payment is ${row.status}` }));
+      if (row.attempts >= row.attempts_max) return fail(engineError('attempts_exhausted'));
+      const attempt = row.attempts + 1n;
+      const connector = row.connector ?? deps.defaultConnector;
+      const after = await updatePayment(trx, deps, row, 'pending', {
+        attempts: attempt,
+        connector,
+        connector_data: JSON.stringify({ operationId: `pay-${row.id}-${attempt}` }),
+        card_mask: view.mask,
+        card_brand: view.brand,
+        card_holder: view.holder,
+        card_expiry: view.expiry,
+        system: row.system === 'card' ? 'card' : row.system,
+        challenge: null,
+        decline_reason: null,
+        decline_message: null,
+      });
+      return after ? ok(after) : fail(engineError('illegal_transition'));
+    },
+  );
+  if (!started.ok) return started;
+  const row = started.value;
+  const operationId = opIdOf(row)!;
+
+  const outcome = await callBank(deps, 'authorize', (signal) =>
+    connectorFor(deps, row.connector).authorize({
+      operationId,
+      testMode: row.test_mode === 1n,
+      signal,
+      amountMinor: row.amount_minor,
+      currency: row.currency as Payment['currency'],
+      capture: row.flow === 'charge',
+      card: input.card,
+      threeDsReturnUrl: input.threeDsReturnUrl ?? `${deps.config.publicUrl}/pay/${row.public_id}/3ds`,
+      description: row.description,
+    }),
+  );
+  return applyAuthOutcome(deps, row.id, operationId, outcome);
+}
+
+/** The payer is back from the ACS with PaRes or CRes; the bank verifies it and decides. */
+export async function continueThreeDs(
+  deps: EngineDeps,
+  input: { payment: { publicId: string } | { id: bigint }; merchantId?: bigint; result: ThreeDsResult },
+): Promise<Result<PayResult, EngineError>> {
+  const claimed = await inTransaction(
+    deps.database,
+    async (trx): Promise<Result<PaymentRow, EngineError>> => {
+      const row = await lockPayment(trx, deps.database.flavor, input.payment, input.merchantId);
+      if (!row) return fail(engineError('payment_not_found'));
+      if (row.status !== 'pending' || !row.challenge || row.op_in_flight)
+        return fail(
+          engineError('illegal_transition', { detail: `payment is ${row.status}, no 3-DS step awaited` }),
+        );
+      // Claim the step, so a double-submitted ACS form reaches the bank once.
+      const after = await trx
+        .updateTable('payments')
+        .set({ op_in_flight: '3ds', op_started_at: deps.now().getTime() })
+        .where('id', '=', row.id)
+        .where('op_in_flight', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+      return after ? ok(after) : fail(engineError('illegal_transition'));
+    },
+  );
+  if (!claimed.ok) return claimed;
+  const row = claimed.value;
+  const operationId = opIdOf(row)!;
+  const outcome = await callBank(deps, 'continue3ds', (signal) =>
+    connectorFor(deps, row.connector).continue3ds({
+      operationId: `${operationId}-3ds`,
+      testMode: row.test_mode === 1n,
+      signal,
+      connectorData: JSON.parse(row.connector_data ?? '{}'),
+      result: input.result,
+    }),
+  );
+  return applyAuthOutcome(deps, row.id, operationId, outcome);
+}
+
+/**
+ * Applies the bank's answer to an authorization attempt: state, receipt, ledger and
+ * notifications in one transaction. Also used by the janitor for `unknown` payments.
+ */
+export async function applyAuthOutcome(
+  deps: EngineDeps,
+  paymentId: bigint,
+  operationId: string,
+  outcome: ConnectorOutcome,
+): Promise<Result<PayResult, EngineError>> {
+  return inTransactionOrRollback(deps.database, async (trx) => {
+    const row = await lockPayment(trx, deps.database.flavor, { id: paymentId });
+    if (!row) return fail(engineError('payment_not_found'));
+    // A late answer for an attempt that is no longer current changes nothing.
+    if ((row.status !== 'pending' && row.status !== 'unknown') || opIdOf(row) !== operationId)
+      return ok({ payment: toPayment(row), outcome: outcome.kind });
+    const connectorData = JSON.stringify({
+      ...JSON.parse(row.connector_data ?? '{}'),
+      ...outcome.connectorData,
+      operationId,
+    });
+    const after = await applyToRow(trx, deps, row, outcome, connectorData);
+    if (!after) throw new Rollback(fail(engineError('illegal_transition')));
+    return ok({ payment: toPayment(after), outcome: outcome.kind });
+  });
+}
+
+async function applyToRow(
+  trx: Tx,
+  deps: EngineDeps,
+  row: PaymentRow,
+  outcome: ConnectorOutcome,
+  connectorData: string,
+): Promise<PaymentRow | null> {
+  const now = deps.now().getTime();
+  switch (outcome.kind) {
+    case 'approved': {
+      const charge = row.flow === 'charge';
+      const after = await updatePayment(
+        trx,
+        deps,
+        row,
+        charge ? 'captured' : 'authorized',
+        {
+          authorized_minor: row.amount_minor,
+          captured_minor: charge ? row.amount_minor : 0n,
+          fee_minor: charge ? row.fee_minor : 0n,
+          rc: outcome.rc,
+          rrn: outcome.rrn,
+          approval_code: outcome.approvalCode,
+          bank_ref: outcome.bankRef,
+          connector_data: connectorData,
+          challenge: null,
+          op_in_flight: null,
+          op_started_at: null,
+          paid_at: charge ? now : null,
+          // an uncaptured hold lapses after the hold period
+          expires_at: charge ? row.expires_at : now + deps.config.holdTtlMs,
+        },
+        { rc: outcome.rc },
+      );
+      if (!after) return null;
+      await mustPost(
+        trx,
+        {
+          merchantId: row.merchant_id,
+          currency: row.currency as Payment['currency'],
+          kind: charge ? 'capture' : 'authorize',
+          refType: 'payment',
+          refId: row.id,
+          postings: charge
+            ? [
+                { account: 'acquirer', amountMinor: -row.amount_minor },
+                { account: 'available', amountMinor: row.amount_minor - row.fee_minor },
+                { account: 'fees', amountMinor: row.fee_minor },
+              ]
+            : [
+                { account: 'holds', amountMinor: -row.amount_minor },
+                { account: 'held', amountMinor: row.amount_minor },
+              ],
+        },
+        now,
+      );
+      return after;
+    }
+    case 'declined': {
+      const retry = row.attempts < row.attempts_max;
+      return updatePayment(
+        trx,
+        deps,
+        row,
+        retry ? 'created' : 'failed',
+        {
+          rc: outcome.rc,
+          decline_reason: outcome.reason,
+          decline_message: outcome.message,
+          connector_data: connectorData,
+          challenge: null,
+          op_in_flight: null,
+          op_started_at: null,
+        },
+        { rc: outcome.rc, reason: outcome.reason },
+      );
+    }
+    case 'challenge':
+      return updatePayment(trx, deps, row, 'pending', {
+        challenge: JSON.stringify(outcome.challenge),
+        connector_data: connectorData,
+        op_in_flight: null,
+        op_started_at: null,
+      });
+    case 'unknown':
+      return updatePayment(trx, deps, row, 'unknown', {
+        connector_data: connectorData,
+        op_in_flight: null,
+        op_started_at: null,
+      });
+  }
+}

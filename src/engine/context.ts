@@ -1,0 +1,31 @@
+import type { Logger } from 'pino';
+import type { Connector } from '../acquiring/connector.ts';
+import type { Vault } from '../security/vault.ts';
+import type { Database } from '../store/database.ts';
+import type { Notifier } from './notify.ts';
+
+export type EngineConfig = {
+  /** Public base URL of this gateway, for links handed to payers and banks. */
+  publicUrl: string;
+  connectorTimeoutMs: number;
+  /** Card attempts a payer gets on one payment before it fails. */
+  paymentAttemptsMax: number;
+  paymentTtlMs: number;
+  /** A hold not captured within this time is released. */
+  holdTtlMs: number;
+  /** Days in statistics are calendar days in this zone (PayKeeper works in Moscow time). */
+  statsTimeZone: string;
+};
+
+/** Everything a use case may touch; passed explicitly, no container. */
+export type EngineDeps = {
+  database: Database;
+  vault: Vault;
+  /** Banks by name; `defaultConnector` takes payments that name none. */
+  connectors: ReadonlyMap<string, Connector>;
+  defaultConnector: string;
+  notifiers: readonly Notifier[];
+  config: EngineConfig;
+  now: () => Date;
+  log: Logger;
+};

@@ -1,0 +1,262 @@
+import { type Currency, isCurrency } from '../domain/currency.ts';
+import { type EngineError, engineError } from '../domain/errors.ts';
+import { feeFor, noFee } from '../domain/fees.ts';
+import { newPublicId } from '../domain/ids.ts';
+import { limits } from '../domain/limits.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { type PaymentStatus, paymentStates } from '../domain/states.ts';
+import type { PaymentRow } from '../store/schema.ts';
+import { inTransaction, inTransactionOrRollback, Rollback } from '../store/transaction.ts';
+import type { EngineDeps } from './context.ts';
+import { toService } from './merchants.ts';
+import { lockPayment, recordPaymentChange, updatePayment } from './payment-store.ts';
+import {
+  type Customer,
+  type Flow,
+  type Origin,
+  type Payment,
+  type ReturnUrls,
+  toPayment,
+} from './payment-view.ts';
+
+export type CreatePaymentCmd = {
+  merchantId: bigint;
+  origin: Origin;
+  amountMinor: bigint;
+  currency: Currency;
+  flow?: Flow;
+  externalId?: string | null;
+  description?: string;
+  customer?: Customer;
+  metadata?: Record<string, unknown>;
+  returnUrls?: ReturnUrls;
+  callbackUrl?: string | null;
+  expiresAt?: Date;
+  testMode?: boolean;
+  /** A service from the merchant's catalogue; by default the card service of the currency. */
+  serviceCode?: string;
+};
+
+export type Created = { payment: Payment; created: boolean };
+
+const isHttpUrl = (text: string) => {
+  if (text.length > limits.urlLengthMax) return false;
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+};
+
+function validate(cmd: CreatePaymentCmd, now: Date): EngineError | null {
+  if (!isCurrency(cmd.currency)) return engineError('invalid_currency', { field: 'currency' });
+  if (cmd.amountMinor <= 0n)
+    return engineError('invalid_amount', { field: 'amount', detail: 'must be greater than 0' });
+  if (cmd.amountMinor > limits.amountMinorMax)
+    return engineError('invalid_amount', { field: 'amount', detail: 'too large' });
+  if (
+    cmd.externalId != null &&
+    (cmd.externalId.length === 0 || cmd.externalId.length > limits.externalIdLengthMax)
+  )
+    return engineError('invalid_argument', {
+      field: 'externalId',
+      detail: `1 to ${limits.externalIdLengthMax} characters`,
+    });
+  if ((cmd.description ?? '').length > limits.descriptionLengthMax)
+    return engineError('invalid_argument', {
+      field: 'description',
+      detail: `at most ${limits.descriptionLengthMax} characters`,
+    });
+  for (const [name, url] of Object.entries(cmd.returnUrls ?? {}))
+    if (url !== undefined && !isHttpUrl(url))
+      return engineError('invalid_argument', { field: `returnUrls.${name}`, detail: 'not an http(s) URL' });
+  if (cmd.callbackUrl && !isHttpUrl(cmd.callbackUrl))
+    return engineError('invalid_argument', { field: 'callbackUrl', detail: 'not an http(s) URL' });
+  if (Buffer.byteLength(JSON.stringify(cmd.metadata ?? {})) > limits.metadataBytesMax)
+    return engineError('invalid_argument', { field: 'metadata', detail: 'too large' });
+  if (cmd.expiresAt && cmd.expiresAt.getTime() <= now.getTime())
+    return engineError('invalid_argument', { field: 'expiresAt', detail: 'in the past' });
+  return null;
+}
+
+/** The retry of a create names the same payment; anything else with that external id conflicts. */
+function sameRequest(existing: PaymentRow, cmd: CreatePaymentCmd): EngineError | null {
+  if (existing.currency !== cmd.currency)
+    return engineError('exists_with_different_currency', { field: 'currency' });
+  if (existing.amount_minor !== cmd.amountMinor)
+    return engineError('exists_with_different_amount', { field: 'amount' });
+  if (existing.flow !== (cmd.flow ?? 'charge'))
+    return engineError('exists_with_different_request', { field: 'flow' });
+  return null;
+}
+
+/**
+ * Creates a payment, or returns the one this external id already made. Safe under any
+ * number of concurrent duplicates: the unique index decides, `ON CONFLICT DO NOTHING` waits
+ * for the winner, and the losers read what it wrote.
+ */
+export async function createPayment(
+  deps: EngineDeps,
+  cmd: CreatePaymentCmd,
+): Promise<Result<Created, EngineError>> {
+  const now = deps.now();
+  const invalid = validate(cmd, now);
+  if (invalid) return fail(invalid);
+  return inTransactionOrRollback(deps.database, async (trx) => {
+    const merchant = await trx
+      .selectFrom('merchants')
+      .select(['id', 'status', 'settings'])
+      .where('id', '=', cmd.merchantId)
+      .executeTakeFirst();
+    if (!merchant) throw new Rollback(fail(engineError('merchant_not_found')));
+    if (merchant.status !== 'active') throw new Rollback(fail(engineError('merchant_disabled')));
+    const serviceCode = cmd.serviceCode ?? `card_${cmd.currency.toLowerCase()}`;
+    const serviceRow = await trx
+      .selectFrom('services')
+      .selectAll()
+      .where('merchant_id', '=', cmd.merchantId)
+      .where('code', '=', serviceCode)
+      .where('kind', '=', 'pay')
+      .executeTakeFirst();
+    if (cmd.serviceCode && !serviceRow)
+      throw new Rollback(fail(engineError('service_not_found', { field: 'service' })));
+    const service = serviceRow ? toService(serviceRow) : null;
+    if (service && service.currency !== cmd.currency)
+      throw new Rollback(fail(engineError('currency_mismatch', { field: 'currency' })));
+    if (service && !service.enabled)
+      throw new Rollback(fail(engineError('service_not_found', { field: 'service', detail: 'disabled' })));
+
+    const settings = JSON.parse(merchant.settings) as { callbackUrl?: string };
+    const inserted = await trx
+      .insertInto('payments')
+      .values({
+        public_id: newPublicId(),
+        merchant_id: cmd.merchantId,
+        external_id: cmd.externalId ?? null,
+        origin: cmd.origin,
+        flow: cmd.flow ?? 'charge',
+        status: 'created',
+        amount_minor: cmd.amountMinor,
+        currency: cmd.currency,
+        fee_minor: feeFor(cmd.amountMinor, service?.fee ?? noFee),
+        authorized_minor: 0n,
+        captured_minor: 0n,
+        refunded_minor: 0n,
+        refund_reserved_minor: 0n,
+        service_id: service?.id ?? null,
+        system: service?.method ?? 'card',
+        description: cmd.description ?? '',
+        customer: JSON.stringify(cmd.customer ?? {}),
+        metadata: JSON.stringify(cmd.metadata ?? {}),
+        return_urls: JSON.stringify(cmd.returnUrls ?? {}),
+        callback_url: cmd.callbackUrl ?? settings.callbackUrl ?? null,
+        test_mode: cmd.testMode ? 1 : 0,
+        attempts: 0,
+        attempts_max: deps.config.paymentAttemptsMax,
+        expires_at: (cmd.expiresAt ?? new Date(now.getTime() + deps.config.paymentTtlMs)).getTime(),
+        created_at: now.getTime(),
+        updated_at: now.getTime(),
+      })
+      .onConflict((oc) => oc.columns(['merchant_id', 'external_id']).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted) {
+      await recordPaymentChange(trx, deps, null, inserted);
+      return ok({ payment: toPayment(inserted), created: true });
+    }
+    const existing = await lockPayment(trx, deps.database.flavor, {
+      merchantId: cmd.merchantId,
+      externalId: cmd.externalId!,
+    });
+    if (!existing) throw new Error('unique conflict on external id, yet no payment holds it');
+    const conflict = sameRequest(existing, cmd);
+    return conflict ? fail(conflict) : ok({ payment: toPayment(existing), created: false });
+  });
+}
+
+export type PaymentRef = { id: bigint } | { publicId: string } | { externalId: string };
+
+/** Reads one payment of one merchant (or, with no merchant, for the payer's page by public id). */
+export async function getPayment(
+  deps: EngineDeps,
+  ref: PaymentRef,
+  merchantId?: bigint,
+): Promise<Payment | null> {
+  let query = deps.database.db.selectFrom('payments').selectAll();
+  if ('id' in ref) query = query.where('id', '=', ref.id);
+  else if ('publicId' in ref) query = query.where('public_id', '=', ref.publicId);
+  else {
+    if (merchantId === undefined) return null;
+    query = query.where('external_id', '=', ref.externalId);
+  }
+  if (merchantId !== undefined) query = query.where('merchant_id', '=', merchantId);
+  const row = await query.executeTakeFirst();
+  return row ? toPayment(row) : null;
+}
+
+export type PaymentQuery = {
+  merchantId: bigint;
+  statuses?: PaymentStatus[];
+  from?: Date;
+  to?: Date;
+  /** Keyset pagination: payments with an id below this one. */
+  beforeId?: bigint;
+  afterId?: bigint;
+  limit?: number;
+  search?: string;
+};
+
+/** The registry: newest first, keyset-paginated, so page 1000 costs what page 1 does. */
+export async function listPayments(deps: EngineDeps, q: PaymentQuery): Promise<Payment[]> {
+  const limit = Math.min(Math.max(q.limit ?? 50, 1), limits.pageSizeMax);
+  let query = deps.database.db.selectFrom('payments').selectAll().where('merchant_id', '=', q.merchantId);
+  const statuses = (q.statuses ?? []).filter((s) => (paymentStates as readonly string[]).includes(s));
+  if (statuses.length > 0) query = query.where('status', 'in', statuses);
+  if (q.from) query = query.where('created_at', '>=', BigInt(q.from.getTime()));
+  if (q.to) query = query.where('created_at', '<', BigInt(q.to.getTime()));
+  if (q.beforeId !== undefined) query = query.where('id', '<', q.beforeId);
+  if (q.afterId !== undefined) query = query.where('id', '>', q.afterId);
+  if (q.search) {
+    const term = q.search.trim();
+    query = query.where((eb) =>
+      eb.or([
+        eb('external_id', '=', term),
+        eb('public_id', '=', term),
+        ...(/^\d{1,18}$/.test(term) ? [eb('id', '=', BigInt(term))] : []),
+        eb('description', 'like', `%${term.replace(/[%_]/g, '')}%`),
+      ]),
+    );
+  }
+  const rows = await query
+    .orderBy('id', q.afterId !== undefined ? 'asc' : 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map(toPayment);
+}
+
+/**
+ * The payer walked away (cancel link) or the merchant withdrew an unpaid payment. No bank
+ * is involved: nothing was authorized yet.
+ */
+export async function cancelPayment(
+  deps: EngineDeps,
+  ref: { id: bigint } | { publicId: string },
+  merchantId?: bigint,
+): Promise<Result<Payment, EngineError>> {
+  return inTransaction(deps.database, async (trx) => {
+    const row = await lockPayment(trx, deps.database.flavor, ref, merchantId);
+    if (!row) return fail(engineError('payment_not_found'));
+    if (row.status !== 'created')
+      return fail(engineError('illegal_transition', { detail: `payment is ${row.status}` }));
+    const after = await updatePayment(
+      trx,
+      deps,
+      row,
+      'canceled',
+      {},
+      { by: merchantId === undefined ? 'payer' : 'merchant' },
+    );
+    return after ? ok(toPayment(after)) : fail(engineError('illegal_transition'));
+  });
+}

@@ -1,0 +1,307 @@
+import type { ConnectorOutcome, PayoutDestination } from '../acquiring/connector.ts';
+import { cardView, normalizePan } from '../domain/card.ts';
+import { type Currency, isCurrency } from '../domain/currency.ts';
+import { type EngineError, engineError } from '../domain/errors.ts';
+import { feeFor, noFee } from '../domain/fees.ts';
+import { limits } from '../domain/limits.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import type { PayoutStatus } from '../domain/states.ts';
+import type { PayoutRow } from '../store/schema.ts';
+import { inTransactionOrRollback, isUniqueViolation, Rollback } from '../store/transaction.ts';
+import { checkCard } from './authorize.ts';
+import { callBank, connectorFor } from './bank.ts';
+import type { EngineDeps } from './context.ts';
+import { type AccountKind, mustPost, post } from './ledger.ts';
+import { toService } from './merchants.ts';
+import { publish } from './notify.ts';
+
+export type Payout = {
+  id: bigint;
+  merchantId: bigint;
+  externalId: string | null;
+  amountMinor: bigint;
+  feeMinor: bigint;
+  currency: Currency;
+  status: PayoutStatus;
+  destinationKind: 'card' | 'account';
+  destinationMask: string;
+  destination: Record<string, string>;
+  testMode: boolean;
+  rc: string | null;
+  bankRef: string | null;
+  declineReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+export const toPayout = (row: PayoutRow): Payout => ({
+  id: row.id,
+  merchantId: row.merchant_id,
+  externalId: row.external_id,
+  amountMinor: row.amount_minor,
+  feeMinor: row.fee_minor,
+  currency: row.currency as Currency,
+  status: row.status as PayoutStatus,
+  destinationKind: row.destination_kind as Payout['destinationKind'],
+  destinationMask: row.destination_mask,
+  destination: JSON.parse(row.destination),
+  testMode: row.test_mode === 1n,
+  rc: row.rc,
+  bankRef: row.bank_ref,
+  declineReason: row.decline_reason,
+  createdAt: new Date(Number(row.created_at)),
+  updatedAt: new Date(Number(row.updated_at)),
+});
+
+export type PayoutCmd = {
+  merchantId: bigint;
+  externalId?: string;
+  amountMinor: bigint;
+  currency: Currency;
+  destination: PayoutDestination;
+  testMode?: boolean;
+};
+
+type Described = { kind: 'card' | 'account'; mask: string; details: Record<string, string> };
+
+function describe(destination: PayoutDestination, now: Date): Result<Described, EngineError> {
+  if (destination.kind === 'card') {
+    const card = destination.card.reveal();
+    const invalid = checkCard(card, now);
+    if (invalid) return fail(invalid);
+    const pan = normalizePan(card.pan);
+    if (!pan.ok) return fail(engineError('invalid_card', { field: 'pan' }));
+    const view = cardView(pan.value, card.expiry, card.holder);
+    return ok({
+      kind: 'card',
+      mask: view.mask,
+      details: { mask: view.mask, brand: view.brand, holder: view.holder },
+    });
+  }
+  if (!/^\d{20}$/.test(destination.account))
+    return fail(engineError('invalid_argument', { field: 'account', detail: '20 digits' }));
+  if (!/^\d{9}$/.test(destination.bic))
+    return fail(engineError('invalid_argument', { field: 'bic', detail: '9 digits' }));
+  if (destination.inn !== undefined && !/^(\d{10}|\d{12})$/.test(destination.inn))
+    return fail(engineError('invalid_argument', { field: 'inn', detail: '10 or 12 digits' }));
+  if (destination.name.trim().length === 0 || destination.name.length > 200)
+    return fail(engineError('invalid_argument', { field: 'name' }));
+  const details: Record<string, string> = {
+    account: destination.account,
+    bic: destination.bic,
+    name: destination.name,
+  };
+  if (destination.inn) details.inn = destination.inn;
+  return ok({
+    kind: 'account',
+    mask: `${destination.account.slice(0, 5)}***${destination.account.slice(-4)}`,
+    details,
+  });
+}
+
+/**
+ * Pays money out of the merchant's available balance. The debit is one conditional UPDATE
+ * in the transaction that records the payout, before the bank is asked: parallel payouts
+ * can never drive the balance below zero, and the money is reserved while the bank works.
+ */
+export async function createPayout(deps: EngineDeps, cmd: PayoutCmd): Promise<Result<Payout, EngineError>> {
+  const now = deps.now();
+  if (!isCurrency(cmd.currency)) return fail(engineError('invalid_currency', { field: 'currency' }));
+  if (cmd.amountMinor <= 0n || cmd.amountMinor > limits.amountMinorMax)
+    return fail(engineError('invalid_amount', { field: 'amount' }));
+  if (
+    cmd.externalId !== undefined &&
+    (cmd.externalId.length === 0 || cmd.externalId.length > limits.externalIdLengthMax)
+  )
+    return fail(engineError('invalid_argument', { field: 'externalId' }));
+  const described = describe(cmd.destination, now);
+  if (!described.ok) return described;
+
+  let reserved: Result<{ row: PayoutRow; fresh: boolean }, EngineError>;
+  try {
+    reserved = await reserve(deps, cmd, described.value);
+  } catch (error) {
+    if (!isUniqueViolation(error) || cmd.externalId === undefined) throw error;
+    reserved = await reserve(deps, cmd, described.value);
+  }
+  if (!reserved.ok) return reserved;
+  const { row, fresh } = reserved.value;
+  if (!fresh) return ok(toPayout(row));
+  const outcome = await callBank(deps, 'payout', (signal) =>
+    connectorFor(deps, row.connector).payout({
+      operationId: `payout-${row.id}`,
+      testMode: row.test_mode === 1n,
+      signal,
+      amountMinor: row.amount_minor,
+      currency: row.currency as Currency,
+      destination: cmd.destination,
+    }),
+  );
+  return applyPayoutOutcome(deps, row.id, outcome);
+}
+
+async function reserve(
+  deps: EngineDeps,
+  cmd: PayoutCmd,
+  dest: Described,
+): Promise<Result<{ row: PayoutRow; fresh: boolean }, EngineError>> {
+  return inTransactionOrRollback(deps.database, async (trx) => {
+    const merchant = await trx
+      .selectFrom('merchants')
+      .select(['status'])
+      .where('id', '=', cmd.merchantId)
+      .executeTakeFirst();
+    if (!merchant) return fail(engineError('merchant_not_found'));
+    if (merchant.status !== 'active') return fail(engineError('merchant_disabled'));
+    if (cmd.externalId !== undefined) {
+      const existing = await trx
+        .selectFrom('payouts')
+        .selectAll()
+        .where('merchant_id', '=', cmd.merchantId)
+        .where('external_id', '=', cmd.externalId)
+        .executeTakeFirst();
+      if (existing) {
+        if (existing.currency !== cmd.currency)
+          return fail(engineError('exists_with_different_currency', { field: 'currency' }));
+        if (existing.amount_minor !== cmd.amountMinor)
+          return fail(engineError('exists_with_different_amount', { field: 'amount' }));
+        return ok({ row: existing, fresh: false });
+      }
+    }
+    const service = await trx
+      .selectFrom('services')
+      .selectAll()
+      .where('merchant_id', '=', cmd.merchantId)
+      .where('code', '=', `payout_${dest.kind}_${cmd.currency.toLowerCase()}`)
+      .where('kind', '=', 'payout')
+      .executeTakeFirst();
+    const feeMinor = feeFor(cmd.amountMinor, service ? toService(service).fee : noFee);
+    const now = deps.now().getTime();
+    const row = await trx
+      .insertInto('payouts')
+      .values({
+        merchant_id: cmd.merchantId,
+        external_id: cmd.externalId ?? null,
+        amount_minor: cmd.amountMinor,
+        fee_minor: feeMinor,
+        currency: cmd.currency,
+        status: 'pending',
+        destination_kind: dest.kind,
+        destination_mask: dest.mask,
+        destination: JSON.stringify(dest.details),
+        card_id: null,
+        test_mode: cmd.testMode ? 1 : 0,
+        connector: deps.defaultConnector,
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const debited = await post(
+      trx,
+      {
+        merchantId: cmd.merchantId,
+        currency: cmd.currency,
+        kind: 'payout_reserve',
+        refType: 'payout',
+        refId: row.id,
+        postings: [
+          { account: 'available', amountMinor: -(cmd.amountMinor + feeMinor) },
+          { account: 'payouts_pending', amountMinor: cmd.amountMinor },
+          { account: 'fees', amountMinor: feeMinor },
+        ],
+      },
+      now,
+    );
+    if (!debited)
+      throw new Rollback(
+        fail(
+          engineError('insufficient_balance', { detail: 'amount plus fee exceeds the available balance' }),
+        ),
+      );
+    return ok({ row, fresh: true });
+  });
+}
+
+/** Applies the bank's answer to a payout; the janitor calls it for payouts left `unknown`. */
+export async function applyPayoutOutcome(
+  deps: EngineDeps,
+  payoutId: bigint,
+  outcome: ConnectorOutcome,
+): Promise<Result<Payout, EngineError>> {
+  return inTransactionOrRollback(deps.database, async (trx) => {
+    let query = trx.selectFrom('payouts').selectAll().where('id', '=', payoutId);
+    if (deps.database.flavor === 'postgres') query = query.forUpdate();
+    const row = await query.executeTakeFirstOrThrow();
+    if (row.status !== 'pending' && row.status !== 'unknown') return ok(toPayout(row));
+    const now = deps.now().getTime();
+    const settle = (
+      status: PayoutStatus,
+      extra: { rc?: string; bank_ref?: string; decline_reason?: string; connector_data?: string },
+    ) =>
+      trx
+        .updateTable('payouts')
+        .set({ status, updated_at: now, ...extra })
+        .where('id', '=', row.id)
+        .where('status', '=', row.status)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    const entry = (kind: string, postings: { account: AccountKind; amountMinor: bigint }[]) => ({
+      merchantId: row.merchant_id,
+      currency: row.currency as Currency,
+      kind,
+      refType: 'payout' as const,
+      refId: row.id,
+      postings,
+    });
+    let after: PayoutRow;
+    if (outcome.kind === 'unknown' || outcome.kind === 'challenge') {
+      after = await settle('unknown', { connector_data: JSON.stringify(outcome.connectorData) });
+      return ok(toPayout(after));
+    }
+    if (outcome.kind === 'declined') {
+      after = await settle('failed', { rc: outcome.rc, decline_reason: outcome.reason });
+      await mustPost(
+        trx,
+        entry('payout_decline', [
+          { account: 'payouts_pending', amountMinor: -row.amount_minor },
+          { account: 'fees', amountMinor: -row.fee_minor },
+          { account: 'available', amountMinor: row.amount_minor + row.fee_minor },
+        ]),
+        now,
+      );
+    } else {
+      after = await settle('succeeded', {
+        rc: outcome.rc,
+        bank_ref: outcome.bankRef,
+        connector_data: JSON.stringify(outcome.connectorData),
+      });
+      await mustPost(
+        trx,
+        entry('payout', [
+          { account: 'payouts_pending', amountMinor: -row.amount_minor },
+          { account: 'payouts_out', amountMinor: row.amount_minor },
+        ]),
+        now,
+      );
+    }
+    await publish(
+      trx,
+      deps.notifiers,
+      { type: 'payout', name: `payout.${after.status}`, payout: toPayout(after) },
+      now,
+    );
+    return ok(toPayout(after));
+  });
+}
+
+export async function getPayout(
+  deps: EngineDeps,
+  merchantId: bigint,
+  ref: { id: bigint } | { externalId: string },
+): Promise<Payout | null> {
+  let query = deps.database.db.selectFrom('payouts').selectAll().where('merchant_id', '=', merchantId);
+  query = 'id' in ref ? query.where('id', '=', ref.id) : query.where('external_id', '=', ref.externalId);
+  const row = await query.executeTakeFirst();
+  return row ? toPayout(row) : null;
+}

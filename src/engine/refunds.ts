@@ -1,0 +1,325 @@
+import { sql } from 'kysely';
+import type { ConnectorOutcome } from '../acquiring/connector.ts';
+import type { Currency } from '../domain/currency.ts';
+import { type EngineError, engineError } from '../domain/errors.ts';
+import { limits } from '../domain/limits.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { type RefundStatus, refundableStates } from '../domain/states.ts';
+import type { Tx } from '../store/database.ts';
+import type { RefundRow } from '../store/schema.ts';
+import { inTransactionOrRollback, isUniqueViolation, Rollback } from '../store/transaction.ts';
+import { callBank, connectorFor } from './bank.ts';
+import type { EngineDeps } from './context.ts';
+import { mustPost, post } from './ledger.ts';
+import { publish } from './notify.ts';
+import { lockPayment, recordPaymentChange, updatePayment } from './payment-store.ts';
+import { type Payment, toPayment } from './payment-view.ts';
+
+export type Refund = {
+  id: bigint;
+  paymentId: bigint;
+  merchantId: bigint;
+  externalId: string | null;
+  amountMinor: bigint;
+  currency: Currency;
+  status: RefundStatus;
+  reason: string;
+  rc: string | null;
+  bankRef: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+export const toRefund = (row: RefundRow): Refund => ({
+  id: row.id,
+  paymentId: row.payment_id,
+  merchantId: row.merchant_id,
+  externalId: row.external_id,
+  amountMinor: row.amount_minor,
+  currency: row.currency as Currency,
+  status: row.status as RefundStatus,
+  reason: row.reason,
+  rc: row.rc,
+  bankRef: row.bank_ref,
+  createdAt: new Date(Number(row.created_at)),
+  updatedAt: new Date(Number(row.updated_at)),
+});
+
+export type RefundCmd = {
+  merchantId: bigint;
+  paymentId: bigint;
+  /** Omitted: everything not refunded yet. */
+  amountMinor?: bigint;
+  /** The merchant's id of this refund; a retry with it returns the same refund. */
+  externalId?: string;
+  reason?: string;
+};
+
+export type RefundResult = { refund: Refund; payment: Payment };
+
+/**
+ * Refunds part or all of a captured payment. The amount is reserved on the payment with one
+ * conditional UPDATE (`captured - refunded - reserved >= amount`) and debited from the
+ * merchant's available balance in the same transaction, before the bank is asked: however
+ * many refunds race, they never add up to more than was captured, and a crash never
+ * refunds twice.
+ */
+export async function refundPayment(
+  deps: EngineDeps,
+  cmd: RefundCmd,
+): Promise<Result<RefundResult, EngineError>> {
+  if (
+    cmd.externalId !== undefined &&
+    (cmd.externalId.length === 0 || cmd.externalId.length > limits.externalIdLengthMax)
+  )
+    return fail(engineError('invalid_argument', { field: 'externalId' }));
+  let reserved: Result<RefundRow, EngineError> | RefundResult;
+  try {
+    reserved = await reserve(deps, cmd);
+  } catch (error) {
+    // Two requests with one refund external id raced; the other one's refund is the answer.
+    if (!isUniqueViolation(error) || cmd.externalId === undefined) throw error;
+    reserved = await reserve(deps, cmd);
+  }
+  if ('refund' in reserved) return ok(reserved);
+  if (!reserved.ok) return reserved;
+  const refund = reserved.value;
+  const payment = await deps.database.db
+    .selectFrom('payments')
+    .selectAll()
+    .where('id', '=', refund.payment_id)
+    .executeTakeFirstOrThrow();
+  const outcome = await callBank(deps, 'refund', (signal) =>
+    connectorFor(deps, payment.connector).refund({
+      operationId: `refund-${refund.id}`,
+      testMode: payment.test_mode === 1n,
+      signal,
+      connectorData: JSON.parse(payment.connector_data ?? '{}'),
+      amountMinor: refund.amount_minor,
+      currency: refund.currency as Currency,
+    }),
+  );
+  return applyRefundOutcome(deps, refund.id, outcome);
+}
+
+async function reserve(
+  deps: EngineDeps,
+  cmd: RefundCmd,
+): Promise<Result<RefundRow, EngineError> | RefundResult> {
+  return inTransactionOrRollback(deps.database, async (trx) => {
+    const row = await lockPayment(trx, deps.database.flavor, { id: cmd.paymentId }, cmd.merchantId);
+    if (!row) return fail(engineError('payment_not_found'));
+    if (cmd.externalId !== undefined) {
+      const existing = await trx
+        .selectFrom('refunds')
+        .selectAll()
+        .where('merchant_id', '=', cmd.merchantId)
+        .where('external_id', '=', cmd.externalId)
+        .executeTakeFirst();
+      if (existing) {
+        if (existing.payment_id !== row.id)
+          return fail(engineError('exists_with_different_request', { field: 'externalId' }));
+        if (cmd.amountMinor !== undefined && existing.amount_minor !== cmd.amountMinor)
+          return fail(engineError('exists_with_different_amount', { field: 'amount' }));
+        return { refund: toRefund(existing), payment: toPayment(row) };
+      }
+    }
+    if (!(refundableStates as readonly string[]).includes(row.status))
+      return fail(engineError('illegal_transition', { detail: `payment is ${row.status}` }));
+    const remaining = row.captured_minor - row.refunded_minor - row.refund_reserved_minor;
+    const amountMinor = cmd.amountMinor ?? remaining;
+    if (amountMinor <= 0n)
+      return fail(
+        engineError(cmd.amountMinor === undefined ? 'refund_exceeds_captured' : 'invalid_amount', {
+          field: 'amount',
+        }),
+      );
+    const after = await trx
+      .updateTable('payments')
+      .set({
+        refund_reserved_minor: sql`refund_reserved_minor + ${amountMinor}`,
+        updated_at: deps.now().getTime(),
+      })
+      .where('id', '=', row.id)
+      .where('status', 'in', refundableStates)
+      .where(sql`captured_minor - refunded_minor - refund_reserved_minor`, '>=', amountMinor)
+      .returningAll()
+      .executeTakeFirst();
+    if (!after) return fail(engineError('refund_exceeds_captured', { field: 'amount' }));
+    const now = deps.now().getTime();
+    const refund = await trx
+      .insertInto('refunds')
+      .values({
+        payment_id: row.id,
+        merchant_id: row.merchant_id,
+        external_id: cmd.externalId ?? null,
+        amount_minor: amountMinor,
+        currency: row.currency,
+        status: 'pending',
+        reason: (cmd.reason ?? '').slice(0, limits.descriptionLengthMax),
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const debited = await post(
+      trx,
+      {
+        merchantId: row.merchant_id,
+        currency: row.currency as Currency,
+        kind: 'refund_reserve',
+        refType: 'refund',
+        refId: refund.id,
+        postings: [
+          { account: 'available', amountMinor: -amountMinor },
+          { account: 'refunds_pending', amountMinor },
+        ],
+      },
+      now,
+    );
+    if (!debited)
+      throw new Rollback(
+        fail(
+          engineError('insufficient_balance', { detail: 'the merchant balance does not cover this refund' }),
+        ),
+      );
+    await recordPaymentChange(trx, deps, row, after);
+    await publish(
+      trx,
+      deps.notifiers,
+      { type: 'refund', name: 'refund.pending', refund: toRefund(refund), payment: toPayment(after) },
+      now,
+    );
+    return ok(refund);
+  });
+}
+
+/** Applies the bank's answer to a refund; the janitor calls it for refunds left `unknown`. */
+export async function applyRefundOutcome(
+  deps: EngineDeps,
+  refundId: bigint,
+  outcome: ConnectorOutcome,
+): Promise<Result<RefundResult, EngineError>> {
+  return inTransactionOrRollback(deps.database, async (trx) => {
+    const refund = await trx
+      .selectFrom('refunds')
+      .selectAll()
+      .where('id', '=', refundId)
+      .executeTakeFirstOrThrow();
+    const row = await lockPayment(trx, deps.database.flavor, { id: refund.payment_id });
+    if (!row) throw new Error(`refund ${refundId} without its payment`);
+    if (refund.status !== 'pending' && refund.status !== 'unknown')
+      return ok({ refund: toRefund(refund), payment: toPayment(row) });
+    const now = deps.now().getTime();
+    const amount = refund.amount_minor;
+    const settle = async (
+      status: RefundStatus,
+      extra: { rc?: string | null; bank_ref?: string | null; connector_data?: string },
+    ) =>
+      trx
+        .updateTable('refunds')
+        .set({ status, updated_at: now, ...extra })
+        .where('id', '=', refund.id)
+        .where('status', '=', refund.status)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+
+    if (outcome.kind === 'unknown' || outcome.kind === 'challenge') {
+      const after = await settle('unknown', {});
+      return ok({ refund: toRefund(after), payment: toPayment(row) });
+    }
+    if (outcome.kind === 'declined') {
+      const after = await settle('failed', { rc: outcome.rc });
+      const payment = await releaseReservation(trx, deps, row.id, amount, now);
+      await mustPost(
+        trx,
+        entry(refund, 'refund_decline', [
+          { account: 'refunds_pending', amountMinor: -amount },
+          { account: 'available', amountMinor: amount },
+        ]),
+        now,
+      );
+      await publish(
+        trx,
+        deps.notifiers,
+        { type: 'refund', name: 'refund.failed', refund: toRefund(after), payment: toPayment(payment) },
+        now,
+      );
+      return ok({ refund: toRefund(after), payment: toPayment(payment) });
+    }
+    const after = await settle('succeeded', {
+      rc: outcome.rc,
+      bank_ref: outcome.bankRef,
+      connector_data: JSON.stringify(outcome.connectorData),
+    });
+    const refunded = row.refunded_minor + amount;
+    const payment = await updatePayment(
+      trx,
+      deps,
+      row,
+      refunded === row.captured_minor ? 'refunded' : 'partially_refunded',
+      { refunded_minor: refunded, refund_reserved_minor: row.refund_reserved_minor - amount },
+      { refundId: refund.id.toString(), amountMinor: amount.toString() },
+    );
+    if (!payment) throw new Error(`refund ${refundId} could not settle on payment ${row.id} (${row.status})`);
+    await mustPost(
+      trx,
+      entry(refund, 'refund', [
+        { account: 'refunds_pending', amountMinor: -amount },
+        { account: 'acquirer', amountMinor: amount },
+      ]),
+      now,
+    );
+    await publish(
+      trx,
+      deps.notifiers,
+      { type: 'refund', name: 'refund.succeeded', refund: toRefund(after), payment: toPayment(payment) },
+      now,
+    );
+    return ok({ refund: toRefund(after), payment: toPayment(payment) });
+  });
+}
+
+const entry = (
+  refund: RefundRow,
+  kind: string,
+  postings: { account: 'refunds_pending' | 'available' | 'acquirer'; amountMinor: bigint }[],
+) => ({
+  merchantId: refund.merchant_id,
+  currency: refund.currency as Currency,
+  kind,
+  refType: 'refund' as const,
+  refId: refund.id,
+  postings,
+});
+
+async function releaseReservation(trx: Tx, deps: EngineDeps, paymentId: bigint, amount: bigint, now: number) {
+  const before = await trx
+    .selectFrom('payments')
+    .selectAll()
+    .where('id', '=', paymentId)
+    .executeTakeFirstOrThrow();
+  const after = await trx
+    .updateTable('payments')
+    .set({ refund_reserved_minor: sql`refund_reserved_minor - ${amount}`, updated_at: now })
+    .where('id', '=', paymentId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordPaymentChange(trx, deps, before, after);
+  return after;
+}
+
+export async function listRefunds(
+  deps: EngineDeps,
+  merchantId: bigint,
+  paymentId: bigint,
+): Promise<Refund[]> {
+  const rows = await deps.database.db
+    .selectFrom('refunds')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .where('payment_id', '=', paymentId)
+    .orderBy('id')
+    .execute();
+  return rows.map(toRefund);
+}

@@ -1,0 +1,121 @@
+import { hkdfSync, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { SimulatorBank } from './acquiring/simulator.ts';
+import type { Config } from './config.ts';
+import { coreCallbackHandler } from './delivery/core-callback.ts';
+import { type DeliveryHandler, DeliveryWorker, linearBackoff, type RetryPolicy } from './delivery/worker.ts';
+import { limits } from './domain/limits.ts';
+import { createEngine, type Engine } from './engine/engine.ts';
+import { coreCallbackNotifier, type Notifier } from './engine/notify.ts';
+import { Vault } from './security/vault.ts';
+import { type Database, openDatabase } from './store/database.ts';
+import { DatabaseSimStore } from './store/sim-bank-store.ts';
+
+/** A running gateway's parts, assembled once; `serve`, the CLI and tests all build it here. */
+export type Gateway = {
+  config: Config;
+  database: Database;
+  engine: Engine;
+  simulator: SimulatorBank;
+  worker: DeliveryWorker;
+  log: Logger;
+  /** Starts the outbox worker and janitor loop (idempotent). */
+  startBackground(intervalMs?: number): void;
+  close(): Promise<void>;
+};
+
+export type GatewayOptions = {
+  log: Logger;
+  now?: () => Date;
+  notifiers?: Notifier[];
+  handlers?: Map<string, DeliveryHandler>;
+  retryPolicy?: (channel: string) => RetryPolicy;
+  simulatorHangMs?: number;
+  /** An already open database (tests share one per file). */
+  database?: Database;
+};
+
+/** The simulator's 3-DS signing key is derived from the active master key: no extra secret to manage. */
+const simulatorKey = (config: Config) =>
+  Buffer.from(
+    hkdfSync('sha256', config.keyring.keys.get(config.keyring.activeKeyId)!, 'kopek', 'simulator-3ds', 32),
+  );
+
+export async function openGateway(config: Config, options: GatewayOptions): Promise<Gateway> {
+  const { log } = options;
+  const now = options.now ?? (() => new Date());
+  const database = options.database ?? (await openDatabase(config.database));
+  await database.migrate();
+  const simulator = new SimulatorBank({
+    store: new DatabaseSimStore(database),
+    acsBaseUrl: config.publicUrl,
+    signingKey: simulatorKey(config),
+    hangMs: options.simulatorHangMs ?? config.connectorTimeoutMs * 3,
+    now,
+  });
+  const engine = createEngine({
+    database,
+    vault: new Vault(config.keyring),
+    connectors: new Map([[simulator.name, simulator]]),
+    defaultConnector: simulator.name,
+    notifiers: [coreCallbackNotifier, ...(options.notifiers ?? [])],
+    config: {
+      publicUrl: config.publicUrl,
+      connectorTimeoutMs: config.connectorTimeoutMs,
+      paymentAttemptsMax: config.paymentAttemptsMax,
+      paymentTtlMs: limits.paymentTtlMs,
+      holdTtlMs: 7 * 24 * 60 * 60 * 1000,
+      statsTimeZone: config.statsTimeZone,
+    },
+    now,
+    log,
+  });
+  const handlers = new Map<string, DeliveryHandler>([
+    ['callback.core', coreCallbackHandler(engine)],
+    ...(options.handlers ?? []),
+  ]);
+  const worker = new DeliveryWorker({
+    database,
+    handlers,
+    retryPolicy: options.retryPolicy ?? (() => linearBackoff(60_000, 16)),
+    workerId: randomUUID(),
+    now,
+    log,
+  });
+
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  const tick = async () => {
+    try {
+      await worker.runOnce();
+      await engine.expireDue();
+      await engine.resolveUnsettled();
+    } catch (error) {
+      log.error({ err: error }, 'background tick failed');
+    }
+  };
+  return {
+    config,
+    database,
+    engine,
+    simulator,
+    worker,
+    log,
+    startBackground(intervalMs = 1000) {
+      if (timer || stopped) return;
+      const loop = () => {
+        running = tick().finally(() => {
+          if (!stopped) timer = setTimeout(loop, intervalMs);
+        });
+      };
+      timer = setTimeout(loop, 0);
+    },
+    async close() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+      if (!options.database) await database.close();
+    },
+  };
+}

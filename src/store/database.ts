@@ -1,0 +1,97 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import { migrations } from './migrations.ts';
+import type { DB } from './schema.ts';
+
+export type Flavor = 'sqlite' | 'postgres';
+export type Tx = Transaction<DB>;
+
+export type Database = {
+  flavor: Flavor;
+  db: Kysely<DB>;
+  /** A short, password-free description for logs and banners. */
+  label: string;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+};
+
+export type OpenOptions = {
+  /** PostgreSQL only: run in this schema (created if missing); tests use one per file. */
+  schema?: string;
+  poolSize?: number;
+};
+
+export const isPostgresUrl = (target: string) => /^postgres(ql)?:\/\//.test(target);
+
+/** Opens a SQLite file path (or `:memory:`) or a `postgres://` URL, same schema either way. */
+export async function openDatabase(target: string, options: OpenOptions = {}): Promise<Database> {
+  return isPostgresUrl(target) ? openPostgres(target, options) : openSqlite(target);
+}
+
+function openSqlite(path: string): Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SQLite(path);
+  sqlite.pragma('journal_mode = WAL');
+  // Durability written down rather than inherited: a committed payment survives power loss.
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  // Another process (say `kopek merchant create` beside `kopek serve`) waits rather than fails.
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.defaultSafeIntegers(true);
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return withMigrator('sqlite', db, `sqlite:${path}`);
+}
+
+// Integers come back as bigint (int8 would otherwise be a string, and sums a numeric string).
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20 || oid === 21 || oid === 23) return (v: string) => BigInt(v);
+    if (oid === 1700) return (v: string) => (/^-?\d+$/.test(v) ? BigInt(v) : v);
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+async function openPostgres(url: string, options: OpenOptions): Promise<Database> {
+  if (options.schema) {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`create schema if not exists "${options.schema.replace(/"/g, '')}"`);
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    types: pgTypes,
+    max: options.poolSize ?? 10,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const host = new URL(url);
+  return withMigrator(
+    'postgres',
+    db,
+    `postgres://${host.host}${host.pathname}${options.schema ? `#${options.schema}` : ''}`,
+  );
+}
+
+function withMigrator(flavor: Flavor, db: Kysely<DB>, label: string): Database {
+  return {
+    flavor,
+    db,
+    label,
+    async migrate() {
+      const migrator = new Migrator({
+        db,
+        provider: { getMigrations: async () => migrations(flavor) },
+      });
+      const { error } = await migrator.migrateToLatest();
+      if (error) throw error;
+    },
+    close: () => db.destroy(),
+  };
+}

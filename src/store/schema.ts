@@ -1,0 +1,274 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/**
+ * Row types of every table. Integers of any kind come back as bigint on both databases
+ * (better-sqlite3 safe integers, pg int8 parser), so money never passes through a double.
+ * Times are epoch milliseconds; JSON is stored as text; booleans are 0/1.
+ */
+export type Int = ColumnType<bigint, bigint | number, bigint | number>;
+export type Id = Generated<bigint>;
+export type Json = string;
+
+export interface MerchantTable {
+  id: Id;
+  name: string;
+  status: string; // active | disabled
+  settings: Json;
+  created_at: Int;
+  updated_at: Int;
+}
+
+export interface CredentialTable {
+  id: Id;
+  merchant_id: Int;
+  dialect: string; // paykeeper | impay | paymega
+  login: string;
+  /** sha256 of a random, high-entropy secret that only needs verifying (Basic passwords). */
+  verifier: string | null;
+  /** AES-256-GCM of a secret that must be used, e.g. to sign callbacks. */
+  secret: string | null;
+  secret2: string | null;
+  public_key: string | null;
+  created_at: Int;
+}
+
+export interface UserTable {
+  id: Id;
+  merchant_id: Int | null; // null: a platform administrator
+  login: string;
+  password_hash: string;
+  role: string; // admin | operator
+  created_at: Int;
+}
+
+export interface ServiceTable {
+  id: Id;
+  merchant_id: Int;
+  code: string;
+  kind: string; // pay | payout
+  method: string; // card | test | account
+  currency: string;
+  fee_rate_ppm: Int;
+  fee_fixed_minor: Int;
+  fee_min_minor: Int;
+  fee_max_minor: Int | null;
+  enabled: Int;
+  created_at: Int;
+}
+
+export interface PaymentTable {
+  id: Id;
+  public_id: string;
+  merchant_id: Int;
+  external_id: string | null;
+  origin: string;
+  flow: string; // charge | hold
+  status: string;
+  amount_minor: Int;
+  currency: string;
+  fee_minor: Int;
+  authorized_minor: Int;
+  captured_minor: Int;
+  refunded_minor: Int;
+  refund_reserved_minor: Int;
+  service_id: Int | null;
+  system: string;
+  description: string;
+  customer: Json;
+  metadata: Json;
+  return_urls: Json;
+  callback_url: string | null;
+  test_mode: Int;
+  attempts: Int;
+  attempts_max: Int;
+  expires_at: Int;
+  card_mask: string | null;
+  card_brand: string | null;
+  card_holder: string | null;
+  card_expiry: string | null;
+  connector: string | null;
+  connector_data: Json | null;
+  /** The bank operation in flight (capture, void) — guards against a second one. */
+  op_in_flight: string | null;
+  op_started_at: Int | null;
+  challenge: Json | null;
+  rc: string | null;
+  rrn: string | null;
+  approval_code: string | null;
+  bank_ref: string | null;
+  decline_reason: string | null;
+  decline_message: string | null;
+  created_at: Int;
+  updated_at: Int;
+  paid_at: Int | null;
+}
+
+export interface PaymentEventTable {
+  id: Id;
+  payment_id: Int;
+  from_status: string | null;
+  to_status: string;
+  detail: Json;
+  created_at: Int;
+}
+
+export interface RefundTable {
+  id: Id;
+  payment_id: Int;
+  merchant_id: Int;
+  external_id: string | null;
+  amount_minor: Int;
+  currency: string;
+  status: string;
+  reason: string;
+  rc: string | null;
+  bank_ref: string | null;
+  connector_data: Json | null;
+  created_at: Int;
+  updated_at: Int;
+}
+
+export interface PayoutTable {
+  id: Id;
+  merchant_id: Int;
+  external_id: string | null;
+  amount_minor: Int;
+  fee_minor: Int;
+  currency: string;
+  status: string;
+  destination_kind: string; // card | account
+  destination_mask: string;
+  destination: Json; // account details or card view; never a PAN
+  card_id: Int | null;
+  test_mode: Int;
+  connector: string;
+  connector_data: Json | null;
+  rc: string | null;
+  bank_ref: string | null;
+  decline_reason: string | null;
+  created_at: Int;
+  updated_at: Int;
+}
+
+export interface CardTable {
+  id: Id;
+  merchant_id: Int;
+  external_id: string | null;
+  status: string;
+  pan_key_id: string | null;
+  pan_encrypted: string | null;
+  mask: string | null;
+  bin: string | null;
+  last4: string | null;
+  brand: string | null;
+  expiry: string | null;
+  holder: string | null;
+  customer_ref: string | null;
+  created_at: Int;
+  updated_at: Int;
+}
+
+export interface LedgerAccountTable {
+  id: string; // `${merchantId}:${currency}:${kind}`
+  merchant_id: Int;
+  currency: string;
+  kind: string;
+  balance_minor: Int;
+  non_negative: Int;
+  updated_at: Int;
+}
+
+export interface LedgerEntryTable {
+  id: Id;
+  merchant_id: Int;
+  currency: string;
+  kind: string;
+  ref_type: string;
+  ref_id: Int;
+  created_at: Int;
+}
+
+export interface LedgerPostingTable {
+  id: Id;
+  entry_id: Int;
+  account_id: string;
+  amount_minor: Int;
+}
+
+export interface OutboxTable {
+  id: Id;
+  merchant_id: Int;
+  channel: string;
+  event: string;
+  ref_type: string;
+  ref_id: Int;
+  payload: Json;
+  notice: string; // queued | delivered | exhausted
+  attempts: Int;
+  next_attempt_at: Int;
+  locked_until: Int | null;
+  locked_by: string | null;
+  created_at: Int;
+  updated_at: Int;
+  delivered_at: Int | null;
+}
+
+export interface DeliveryAttemptTable {
+  id: Id;
+  outbox_id: Int;
+  merchant_id: Int;
+  attempt_no: Int;
+  started_at: Int;
+  duration_ms: Int;
+  delivered: Int;
+  response_status: Int | null;
+  response_body: string | null;
+  error: string | null;
+}
+
+export interface DailyStatTable {
+  merchant_id: Int;
+  day: string; // YYYY-MM-DD in the statistics time zone
+  system: string;
+  status: string;
+  currency: string;
+  count: Int;
+  amount_minor: Int;
+  captured_minor: Int;
+  refunded_minor: Int;
+  fee_minor: Int;
+}
+
+export interface SimBankOperationTable {
+  operation_id: string;
+  data: Json;
+  created_at: Int;
+}
+
+export interface DB {
+  merchants: MerchantTable;
+  credentials: CredentialTable;
+  users: UserTable;
+  services: ServiceTable;
+  payments: PaymentTable;
+  payment_events: PaymentEventTable;
+  refunds: RefundTable;
+  payouts: PayoutTable;
+  cards: CardTable;
+  ledger_accounts: LedgerAccountTable;
+  ledger_entries: LedgerEntryTable;
+  ledger_postings: LedgerPostingTable;
+  outbox: OutboxTable;
+  delivery_attempts: DeliveryAttemptTable;
+  daily_stats: DailyStatTable;
+  sim_bank_operations: SimBankOperationTable;
+}
+
+export type PaymentRow = Selectable<PaymentTable>;
+export type NewPayment = Insertable<PaymentTable>;
+export type RefundRow = Selectable<RefundTable>;
+export type PayoutRow = Selectable<PayoutTable>;
+export type MerchantRow = Selectable<MerchantTable>;
+export type OutboxRow = Selectable<OutboxTable>;
+export type ServiceRow = Selectable<ServiceTable>;
+export type CardRow = Selectable<CardTable>;

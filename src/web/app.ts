@@ -1,0 +1,53 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { limits } from '../domain/limits.ts';
+import type { Gateway } from '../runtime.ts';
+import { createMetrics } from './metrics.ts';
+
+/**
+ * Builds the HTTP server (without listening: tests use `inject`). Each dialect will be one
+ * encapsulated plugin registered here with the engine as its option.
+ */
+export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: gateway.log as FastifyBaseLogger,
+    bodyLimit: limits.bodyBytesMax,
+    trustProxy: true,
+  });
+  const metrics = createMetrics(gateway.database);
+
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.httpDuration.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.get('/healthz', async (_req, reply) => {
+    try {
+      await sql`select 1`.execute(gateway.database.db);
+      return { status: 'ok', database: gateway.database.flavor };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', database: gateway.database.flavor });
+    }
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: 'not_found', path: req.url.split('?')[0] }),
+  );
+  app.setErrorHandler((error: { statusCode?: number; message: string }, req, reply) => {
+    const status =
+      error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) req.log.error({ err: error }, 'unhandled error');
+    return reply.code(status).send({
+      error: status === 500 ? 'internal_error' : 'bad_request',
+      message: status === 500 ? 'internal error' : error.message,
+    });
+  });
+  return app;
+}
