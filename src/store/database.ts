@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import pg from 'pg';
-import { migrations } from './migrations.ts';
+import { migrations } from './migrations/index.ts';
 import type { DB } from './schema.ts';
 
 export type Flavor = 'sqlite' | 'postgres';

@@ -1,0 +1,13 @@
+import type { Migration } from 'kysely';
+import type { Flavor } from '../database.ts';
+import { core } from './0001_core.ts';
+
+/**
+ * Every migration, by name; they run in name order, once each, on SQLite and PostgreSQL
+ * alike. A released migration never changes: add a new file and a line here.
+ */
+export function migrations(flavor: Flavor): Record<string, Migration> {
+  return {
+    '0001_core': core(flavor),
+  };
+}
