@@ -41,8 +41,10 @@ export function isCurrency(code: unknown): code is Currency {
   return typeof code === 'string' && Object.hasOwn(currencies, code);
 }
 
-/** Accepts `rub`, `RUB` and the numeric `643`; returns null for anything else. */
+/** Accepts `rub`, `RUB`, the numeric `"643"` and a JSON number `643`; null for anything else. */
 export function parseCurrency(code: unknown): Currency | null {
+  if (typeof code === 'number' && Number.isInteger(code) && code > 0 && code < 1000)
+    code = String(code).padStart(3, '0');
   if (typeof code !== 'string') return null;
   const upper = code.trim().toUpperCase();
   if (isCurrency(upper)) return upper;
