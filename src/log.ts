@@ -3,13 +3,17 @@ import pino, { type Logger } from 'pino';
 /**
  * Card numbers and CVCs never reach a log. First lock: they travel as `Secret` values, which
  * print as `[redacted]`. Second lock: pino removes fields with card-ish names. Third: any
- * run of 13–19 digits in a logged URL or message is masked before it is written.
+ * run of 13–19 digits in a logged URL, message or error is masked before it is written.
  */
 const redactPaths = [
   'pan',
   'cvc',
   'cvv',
   'card',
+  'cvc2',
+  'cardnum',
+  'cardnumber',
+  'card_number',
   'password',
   '*.pan',
   '*.cvc',
@@ -40,12 +44,28 @@ export function createLogger(options: { level?: string; destination?: pino.Desti
           method: req.method,
           url: maskDigits(req.url ?? ''),
         }),
+        // An error's message or stack may quote a card number (a driver echoing a parameter).
+        err: (error: unknown) => {
+          if (typeof error === 'string') return maskDigits(error);
+          if (error === null || typeof error !== 'object') return error;
+          const out = pino.stdSerializers.err(error as Error);
+          if (typeof out.message === 'string') out.message = maskDigits(out.message);
+          if (typeof out.stack === 'string') out.stack = maskDigits(out.stack);
+          return out;
+        },
       },
       hooks: {
         logMethod(args, method) {
           const safe = args.map((a) => (typeof a === 'string' ? maskDigits(a) : a)) as Parameters<
             typeof method
           >;
+          // Without a message pino would use the error's own, unmasked: give it the masked one.
+          const first: unknown = safe[0];
+          if (safe.length === 1 && typeof first === 'object' && first !== null) {
+            const o = first as { err?: unknown; msg?: unknown };
+            const error = first instanceof Error ? first : o.msg === undefined ? o.err : undefined;
+            if (error instanceof Error) (safe as unknown[]).push(maskDigits(error.message));
+          }
           return method.apply(this, safe);
         },
       },

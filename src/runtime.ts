@@ -4,6 +4,8 @@ import { SimulatorBank } from './acquiring/simulator.ts';
 import type { Config } from './config.ts';
 import { coreCallbackHandler } from './delivery/core-callback.ts';
 import { type DeliveryHandler, DeliveryWorker, linearBackoff, type RetryPolicy } from './delivery/worker.ts';
+import type { DialectModule } from './dialects/dialect.ts';
+import { dialects as allDialects } from './dialects/index.ts';
 import { limits } from './domain/limits.ts';
 import { createEngine, type Engine } from './engine/engine.ts';
 import { coreCallbackNotifier, type Notifier } from './engine/notify.ts';
@@ -19,6 +21,7 @@ export type Gateway = {
   simulator: SimulatorBank;
   worker: DeliveryWorker;
   log: Logger;
+  dialects: readonly DialectModule[];
   /** Starts the outbox worker and janitor loop (idempotent). */
   startBackground(intervalMs?: number): void;
   close(): Promise<void>;
@@ -33,6 +36,8 @@ export type GatewayOptions = {
   simulatorHangMs?: number;
   /** An already open database (tests share one per file). */
   database?: Database;
+  /** The dialects to plug in; all of them unless a test narrows it. */
+  dialects?: readonly DialectModule[];
 };
 
 /** The simulator's 3-DS signing key is derived from the active master key: no extra secret to manage. */
@@ -43,6 +48,7 @@ const simulatorKey = (config: Config) =>
 
 export async function openGateway(config: Config, options: GatewayOptions): Promise<Gateway> {
   const { log } = options;
+  const dialects = options.dialects ?? allDialects;
   const now = options.now ?? (() => new Date());
   const database = options.database ?? (await openDatabase(config.database));
   await database.migrate();
@@ -58,7 +64,11 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
     vault: new Vault(config.keyring),
     connectors: new Map([[simulator.name, simulator]]),
     defaultConnector: simulator.name,
-    notifiers: [coreCallbackNotifier, ...(options.notifiers ?? [])],
+    notifiers: [
+      coreCallbackNotifier,
+      ...dialects.flatMap((d) => d.notifiers ?? []),
+      ...(options.notifiers ?? []),
+    ],
     config: {
       publicUrl: config.publicUrl,
       connectorTimeoutMs: config.connectorTimeoutMs,
@@ -70,14 +80,18 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
     now,
     log,
   });
+  const parts = { config, database, engine, simulator, log, dialects };
   const handlers = new Map<string, DeliveryHandler>([
     ['callback.core', coreCallbackHandler(engine)],
+    ...dialects.flatMap((d) => [...(d.handlers?.(parts) ?? [])]),
     ...(options.handlers ?? []),
   ]);
+  const policies = new Map(dialects.flatMap((d) => [...(d.retryPolicies ?? [])]));
+  const defaultPolicy = linearBackoff(60_000, 16);
   const worker = new DeliveryWorker({
     database,
     handlers,
-    retryPolicy: options.retryPolicy ?? (() => linearBackoff(60_000, 16)),
+    retryPolicy: options.retryPolicy ?? ((channel) => policies.get(channel) ?? defaultPolicy),
     workerId: randomUUID(),
     now,
     log,
@@ -96,12 +110,8 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
     }
   };
   return {
-    config,
-    database,
-    engine,
-    simulator,
+    ...parts,
     worker,
-    log,
     startBackground(intervalMs = 1000) {
       if (timer || stopped) return;
       const loop = () => {

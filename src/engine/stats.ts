@@ -6,10 +6,14 @@ import type { PaymentRow } from '../store/schema.ts';
  * Per-day aggregates by merchant, payment system, status and currency, kept in the same
  * transaction as the payment, so period sums and counts read a few rows per day instead of
  * scanning payments. A change moves a payment's whole contribution from its old bucket to
- * its new one, which stays right whatever fields changed.
+ * its new one, which stays right whatever fields changed. Each bucket is split into
+ * `statsShards` rows by payment id, so one merchant's concurrent payments do not all queue
+ * for the lock of a single row; readers sum the shards.
  */
+export const statsShards = 8n;
+
 type Contribution = {
-  key: { merchant_id: bigint; day: string; system: string; status: string; currency: string };
+  key: { merchant_id: bigint; day: string; system: string; status: string; currency: string; shard: bigint };
   count: bigint;
   amount_minor: bigint;
   captured_minor: bigint;
@@ -42,6 +46,7 @@ function contribution(row: PaymentRow, timeZone: string, sign: bigint): Contribu
       system: row.system,
       status: row.status,
       currency: row.currency,
+      shard: row.id % statsShards,
     },
     count: sign,
     amount_minor: sign * row.amount_minor,
@@ -63,7 +68,7 @@ async function add(trx: Tx, c: Contribution): Promise<void> {
       fee_minor: c.fee_minor,
     })
     .onConflict((oc) =>
-      oc.columns(['merchant_id', 'day', 'system', 'status', 'currency']).doUpdateSet({
+      oc.columns(['merchant_id', 'day', 'system', 'status', 'currency', 'shard']).doUpdateSet({
         count: sql`daily_stats.count + ${c.count}`,
         amount_minor: sql`daily_stats.amount_minor + ${c.amount_minor}`,
         captured_minor: sql`daily_stats.captured_minor + ${c.captured_minor}`,

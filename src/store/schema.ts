@@ -232,6 +232,8 @@ export interface DailyStatTable {
   system: string;
   status: string;
   currency: string;
+  /** A bucket is spread over a few rows to spread lock contention; readers sum them. */
+  shard: Int;
   count: Int;
   amount_minor: Int;
   captured_minor: Int;

@@ -37,6 +37,8 @@ export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
     return metrics.registry.metrics();
   });
 
+  for (const dialect of gateway.dialects) await app.register(dialect.plugin, { gateway });
+
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ error: 'not_found', path: req.url.split('?')[0] }),
   );

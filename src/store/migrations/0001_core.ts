@@ -299,12 +299,20 @@ export const core = (flavor: Flavor): Migration => {
         .addColumn('system', 'text', (c) => c.notNull())
         .addColumn('status', 'text', (c) => c.notNull())
         .addColumn('currency', 'text', (c) => c.notNull())
+        .addColumn('shard', 'bigint', (c) => c.notNull())
         .addColumn('count', 'bigint', (c) => c.notNull())
         .addColumn('amount_minor', 'bigint', (c) => c.notNull())
         .addColumn('captured_minor', 'bigint', (c) => c.notNull())
         .addColumn('refunded_minor', 'bigint', (c) => c.notNull())
         .addColumn('fee_minor', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('daily_stats_pk', ['merchant_id', 'day', 'system', 'status', 'currency'])
+        .addPrimaryKeyConstraint('daily_stats_pk', [
+          'merchant_id',
+          'day',
+          'system',
+          'status',
+          'currency',
+          'shard',
+        ])
         .execute();
 
       await db.schema

@@ -1,0 +1,22 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { DeliveryHandler, RetryPolicy } from '../delivery/worker.ts';
+import type { Notifier } from '../engine/notify.ts';
+import type { Gateway } from '../runtime.ts';
+
+/**
+ * What a dialect plugs into the gateway: its HTTP routes (one encapsulated Fastify plugin,
+ * with its own parsers and error format), which events it wants to notify merchants about,
+ * and how its notifications are delivered and retried.
+ */
+export type DialectModule = {
+  name: string;
+  /** Registered by web/app.ts with the gateway as its option. */
+  plugin: FastifyPluginAsync<{ gateway: Gateway }>;
+  notifiers?: readonly Notifier[];
+  /** Outbox channel → handler, e.g. `callback.paymega`. */
+  handlers?: (
+    gateway: Omit<Gateway, 'worker' | 'startBackground' | 'close'>,
+  ) => ReadonlyMap<string, DeliveryHandler>;
+  /** Retry schedules of this dialect's channels. */
+  retryPolicies?: ReadonlyMap<string, RetryPolicy>;
+};
