@@ -2,6 +2,7 @@ import type { Database } from '../store/database.ts';
 import { applyAuthOutcome, continueThreeDs, payWithCard } from './authorize.ts';
 import type { EngineDeps } from './context.ts';
 import { capturePayment, voidPayment } from './holds.ts';
+import { createInvoice, getInvoice, revokeInvoice, sendInvoice } from './invoices.ts';
 import { expireDue, resolveUnsettled } from './janitor.ts';
 import { balances, verify } from './ledger.ts';
 import {
@@ -60,6 +61,11 @@ export function createEngine(deps: EngineDeps) {
     voidPayment: bind(deps, voidPayment),
     refundPayment: bind(deps, refundPayment),
     listRefunds: bind(deps, listRefunds),
+    // invoices (bills)
+    createInvoice: bind(deps, createInvoice),
+    getInvoice: bind(deps, getInvoice),
+    sendInvoice: bind(deps, sendInvoice),
+    revokeInvoice: bind(deps, revokeInvoice),
     // payouts
     createPayout: bind(deps, createPayout),
     getPayout: bind(deps, getPayout),

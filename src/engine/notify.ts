@@ -1,4 +1,5 @@
 import type { Tx } from '../store/database.ts';
+import type { Invoice } from './invoices.ts';
 import type { Payment } from './payment-view.ts';
 import type { Payout } from './payouts.ts';
 import type { Refund } from './refunds.ts';
@@ -11,7 +12,8 @@ import type { Refund } from './refunds.ts';
 export type DomainEvent =
   | { type: 'payment'; name: string; payment: Payment }
   | { type: 'refund'; name: string; refund: Refund; payment: Payment }
-  | { type: 'payout'; name: string; payout: Payout };
+  | { type: 'payout'; name: string; payout: Payout }
+  | { type: 'invoice'; name: string; invoice: Invoice; payment: Payment };
 
 export type Notification = {
   /** The delivery handler that sends it, e.g. `callback.paymega`, `email`. */
@@ -23,7 +25,7 @@ export type Notifier = (event: DomainEvent) => Notification[];
 
 /** Payments created through the engine itself get a plain JSON callback when they name a URL. */
 export const coreCallbackNotifier: Notifier = (event) => {
-  if (event.type === 'payout') return [];
+  if (event.type !== 'payment' && event.type !== 'refund') return [];
   const { payment } = event;
   if (payment.origin !== 'core' || !payment.callbackUrl) return [];
   return [
@@ -42,6 +44,8 @@ function refOf(event: DomainEvent): { merchantId: bigint; refType: string; refId
       return { merchantId: event.payment.merchantId, refType: 'refund', refId: event.refund.id };
     case 'payout':
       return { merchantId: event.payout.merchantId, refType: 'payout', refId: event.payout.id };
+    case 'invoice':
+      return { merchantId: event.payment.merchantId, refType: 'payment', refId: event.payment.id };
   }
 }
 

@@ -4,6 +4,7 @@ import { paymentMachine, transition } from '../domain/states.ts';
 import type { Flavor, Tx } from '../store/database.ts';
 import type { PaymentRow, PaymentTable } from '../store/schema.ts';
 import type { EngineDeps } from './context.ts';
+import { syncInvoice } from './invoices.ts';
 import { publish } from './notify.ts';
 import { toPayment } from './payment-view.ts';
 import { movePaymentStats } from './stats.ts';
@@ -69,6 +70,7 @@ export async function recordPaymentChange(
   const now = deps.now().getTime();
   await movePaymentStats(trx, deps.config.statsTimeZone, before, after);
   if (before?.status === after.status) return;
+  await syncInvoice(trx, after.id, after.status as PaymentStatus, now);
   await trx
     .insertInto('payment_events')
     .values({

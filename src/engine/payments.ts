@@ -5,6 +5,7 @@ import { newPublicId } from '../domain/ids.ts';
 import { limits } from '../domain/limits.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { type PaymentStatus, paymentStates } from '../domain/states.ts';
+import type { Tx } from '../store/database.ts';
 import type { PaymentRow } from '../store/schema.ts';
 import { inTransaction, inTransactionOrRollback, Rollback } from '../store/transaction.ts';
 import type { EngineDeps } from './context.ts';
@@ -103,76 +104,91 @@ export async function createPayment(
   const now = deps.now();
   const invalid = validate(cmd, now);
   if (invalid) return fail(invalid);
-  return inTransactionOrRollback(deps.database, async (trx) => {
-    const merchant = await trx
-      .selectFrom('merchants')
-      .select(['id', 'status', 'settings'])
-      .where('id', '=', cmd.merchantId)
-      .executeTakeFirst();
-    if (!merchant) throw new Rollback(fail(engineError('merchant_not_found')));
-    if (merchant.status !== 'active') throw new Rollback(fail(engineError('merchant_disabled')));
-    const serviceCode = cmd.serviceCode ?? `card_${cmd.currency.toLowerCase()}`;
-    const serviceRow = await trx
-      .selectFrom('services')
-      .selectAll()
-      .where('merchant_id', '=', cmd.merchantId)
-      .where('code', '=', serviceCode)
-      .where('kind', '=', 'pay')
-      .executeTakeFirst();
-    if (cmd.serviceCode && !serviceRow)
-      throw new Rollback(fail(engineError('service_not_found', { field: 'service' })));
-    const service = serviceRow ? toService(serviceRow) : null;
-    if (service && service.currency !== cmd.currency)
-      throw new Rollback(fail(engineError('currency_mismatch', { field: 'currency' })));
-    if (service && !service.enabled)
-      throw new Rollback(fail(engineError('service_not_found', { field: 'service', detail: 'disabled' })));
+  return inTransactionOrRollback(deps.database, (trx) => insertPayment(trx, deps, cmd));
+}
 
-    const settings = JSON.parse(merchant.settings) as { callbackUrl?: string };
-    const inserted = await trx
-      .insertInto('payments')
-      .values({
-        public_id: newPublicId(),
-        merchant_id: cmd.merchantId,
-        external_id: cmd.externalId ?? null,
-        origin: cmd.origin,
-        flow: cmd.flow ?? 'charge',
-        status: 'created',
-        amount_minor: cmd.amountMinor,
-        currency: cmd.currency,
-        fee_minor: feeFor(cmd.amountMinor, service?.fee ?? noFee),
-        authorized_minor: 0n,
-        captured_minor: 0n,
-        refunded_minor: 0n,
-        refund_reserved_minor: 0n,
-        service_id: service?.id ?? null,
-        system: service?.method ?? 'card',
-        description: cmd.description ?? '',
-        customer: JSON.stringify(cmd.customer ?? {}),
-        metadata: JSON.stringify(cmd.metadata ?? {}),
-        return_urls: JSON.stringify(cmd.returnUrls ?? {}),
-        callback_url: cmd.callbackUrl ?? settings.callbackUrl ?? null,
-        test_mode: cmd.testMode ? 1 : 0,
-        attempts: 0,
-        attempts_max: deps.config.paymentAttemptsMax,
-        expires_at: (cmd.expiresAt ?? new Date(now.getTime() + deps.config.paymentTtlMs)).getTime(),
-        created_at: now.getTime(),
-        updated_at: now.getTime(),
-      })
-      .onConflict((oc) => oc.columns(['merchant_id', 'external_id']).doNothing())
-      .returningAll()
-      .executeTakeFirst();
-    if (inserted) {
-      await recordPaymentChange(trx, deps, null, inserted);
-      return ok({ payment: toPayment(inserted), created: true });
-    }
-    const existing = await lockPayment(trx, deps.database.flavor, {
-      merchantId: cmd.merchantId,
-      externalId: cmd.externalId!,
-    });
-    if (!existing) throw new Error('unique conflict on external id, yet no payment holds it');
-    const conflict = sameRequest(existing, cmd);
-    return conflict ? fail(conflict) : ok({ payment: toPayment(existing), created: false });
+/**
+ * The body of createPayment inside the caller's transaction, for use cases that create a
+ * payment together with something else (an invoice, a card registration). Business failures
+ * throw `Rollback`, so nothing the caller wrote before survives them.
+ */
+export async function insertPayment(
+  trx: Tx,
+  deps: EngineDeps,
+  cmd: CreatePaymentCmd,
+): Promise<Result<Created, EngineError>> {
+  const now = deps.now();
+  const invalid = validate(cmd, now);
+  if (invalid) throw new Rollback(fail(invalid));
+  const merchant = await trx
+    .selectFrom('merchants')
+    .select(['id', 'status', 'settings'])
+    .where('id', '=', cmd.merchantId)
+    .executeTakeFirst();
+  if (!merchant) throw new Rollback(fail(engineError('merchant_not_found')));
+  if (merchant.status !== 'active') throw new Rollback(fail(engineError('merchant_disabled')));
+  const serviceCode = cmd.serviceCode ?? `card_${cmd.currency.toLowerCase()}`;
+  const serviceRow = await trx
+    .selectFrom('services')
+    .selectAll()
+    .where('merchant_id', '=', cmd.merchantId)
+    .where('code', '=', serviceCode)
+    .where('kind', '=', 'pay')
+    .executeTakeFirst();
+  if (cmd.serviceCode && !serviceRow)
+    throw new Rollback(fail(engineError('service_not_found', { field: 'service' })));
+  const service = serviceRow ? toService(serviceRow) : null;
+  if (service && service.currency !== cmd.currency)
+    throw new Rollback(fail(engineError('currency_mismatch', { field: 'currency' })));
+  if (service && !service.enabled)
+    throw new Rollback(fail(engineError('service_not_found', { field: 'service', detail: 'disabled' })));
+
+  const settings = JSON.parse(merchant.settings) as { callbackUrl?: string };
+  const inserted = await trx
+    .insertInto('payments')
+    .values({
+      public_id: newPublicId(),
+      merchant_id: cmd.merchantId,
+      external_id: cmd.externalId ?? null,
+      origin: cmd.origin,
+      flow: cmd.flow ?? 'charge',
+      status: 'created',
+      amount_minor: cmd.amountMinor,
+      currency: cmd.currency,
+      fee_minor: feeFor(cmd.amountMinor, service?.fee ?? noFee),
+      authorized_minor: 0n,
+      captured_minor: 0n,
+      refunded_minor: 0n,
+      refund_reserved_minor: 0n,
+      service_id: service?.id ?? null,
+      system: service?.method ?? 'card',
+      description: cmd.description ?? '',
+      customer: JSON.stringify(cmd.customer ?? {}),
+      metadata: JSON.stringify(cmd.metadata ?? {}),
+      return_urls: JSON.stringify(cmd.returnUrls ?? {}),
+      callback_url: cmd.callbackUrl ?? settings.callbackUrl ?? null,
+      test_mode: cmd.testMode ? 1 : 0,
+      attempts: 0,
+      attempts_max: deps.config.paymentAttemptsMax,
+      expires_at: (cmd.expiresAt ?? new Date(now.getTime() + deps.config.paymentTtlMs)).getTime(),
+      created_at: now.getTime(),
+      updated_at: now.getTime(),
+    })
+    .onConflict((oc) => oc.columns(['merchant_id', 'external_id']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (inserted) {
+    await recordPaymentChange(trx, deps, null, inserted);
+    return ok({ payment: toPayment(inserted), created: true });
+  }
+  const existing = await lockPayment(trx, deps.database.flavor, {
+    merchantId: cmd.merchantId,
+    externalId: cmd.externalId!,
   });
+  if (!existing) throw new Error('unique conflict on external id, yet no payment holds it');
+  const conflict = sameRequest(existing, cmd);
+  if (conflict) throw new Rollback(fail(conflict));
+  return ok({ payment: toPayment(existing), created: false });
 }
 
 export type PaymentRef = { id: bigint } | { publicId: string } | { externalId: string };

@@ -241,6 +241,21 @@ export interface DailyStatTable {
   fee_minor: Int;
 }
 
+export interface InvoiceTable {
+  /** 17+ digits, as PayKeeper's invoice ids: a JSON string, never a number. */
+  id: string;
+  merchant_id: Int;
+  payment_id: Int;
+  status: string; // created | sent | paid | expired | canceled
+  email: string | null;
+  /** What the dialect keeps with the invoice (cart, service name, language). */
+  data: Json;
+  created_at: Int;
+  updated_at: Int;
+  sent_at: Int | null;
+  paid_at: Int | null;
+}
+
 export interface SimBankOperationTable {
   operation_id: string;
   data: Json;
@@ -264,6 +279,7 @@ export interface DB {
   delivery_attempts: DeliveryAttemptTable;
   daily_stats: DailyStatTable;
   sim_bank_operations: SimBankOperationTable;
+  invoices: InvoiceTable;
 }
 
 export type PaymentRow = Selectable<PaymentTable>;
@@ -274,3 +290,4 @@ export type MerchantRow = Selectable<MerchantTable>;
 export type OutboxRow = Selectable<OutboxTable>;
 export type ServiceRow = Selectable<ServiceTable>;
 export type CardRow = Selectable<CardTable>;
+export type InvoiceRow = Selectable<InvoiceTable>;

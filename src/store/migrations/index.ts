@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import type { Flavor } from '../database.ts';
 import { core } from './0001_core.ts';
+import { invoices } from './0004_invoices.ts';
 
 /**
  * Every migration, by name; they run in name order, once each, on SQLite and PostgreSQL
@@ -9,5 +10,6 @@ import { core } from './0001_core.ts';
 export function migrations(flavor: Flavor): Record<string, Migration> {
   return {
     '0001_core': core(flavor),
+    '0004_invoices': invoices(),
   };
 }
