@@ -26,12 +26,31 @@ const redactPaths = [
   '*.password',
   '*.secret',
   '*.key',
+  '*.*.pan',
+  '*.*.cvc',
+  '*.*.cvv',
+  '*.*.cvc2',
+  '*.*.card',
+  '*.*.cardnum',
+  '*.*.cardnumber',
+  '*.*.card_number',
+  '*.*.password',
   'req.headers.authorization',
   'req.headers["x-token"]',
 ];
 
+/** 13–19 digits, also written in groups with spaces or dashes ("4111 1111 1111 1111"). */
+const cardLike = /\d(?:[ -]?\d){12,18}/g;
+
 export const maskDigits = (text: string): string =>
-  text.replace(/\d{13,19}/g, (run) => `${run.slice(0, 6)}***${run.slice(-4)}`);
+  text.replace(cardLike, (run) => {
+    const digits = run.replace(/\D/g, '');
+    return `${digits.slice(0, 6)}***${digits.slice(-4)}`;
+  });
+
+/** Card fields passed in a query string (`?cvc=123`) are dropped from logged URLs. */
+const cardParams = /([?&](?:cvc2?|cvv2?|csc|pan|card|cardnum|card_?number|cardholder)=)[^&#]*/gi;
+export const safeUrl = (url: string): string => maskDigits(url.replace(cardParams, '$1[redacted]'));
 
 export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
   return pino(
@@ -42,7 +61,7 @@ export function createLogger(options: { level?: string; destination?: pino.Desti
         req: (req: { method?: string; url?: string; id?: string }) => ({
           id: req.id,
           method: req.method,
-          url: maskDigits(req.url ?? ''),
+          url: safeUrl(req.url ?? ''),
         }),
         // An error's message or stack may quote a card number (a driver echoing a parameter).
         err: (error: unknown) => {

@@ -93,15 +93,16 @@ KOPEK_WORKERS=0 (serve HTTP only; run workers elsewhere).`,
     const app = await buildApp(gateway);
     await app.listen({ port: config.port, host: config.host });
     if (config.workers) gateway.startBackground();
-    process.stdout.write(banner(config.publicUrl, creds, gateway.database.label));
     const stop = async (signal: string) => {
       log.info({ signal }, 'shutting down');
       await app.close();
       await gateway.close();
       process.exit(0);
     };
+    // Before the banner: whoever waits for it may signal at once.
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.stdout.write(banner(config.publicUrl, creds, gateway.database.label));
     return -1;
   },
 };

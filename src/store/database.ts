@@ -76,10 +76,16 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
     'postgres',
     db,
     `postgres://${host.host}${host.pathname}${options.schema ? `#${options.schema}` : ''}`,
+    options.schema,
   );
 }
 
-function withMigrator(flavor: Flavor, db: Kysely<DB>, label: string): Database {
+/**
+ * `schema`: where the migration bookkeeping lives. Named explicitly, because Kysely's
+ * migrator otherwise takes a `kysely_migration_lock` table in any schema of the database
+ * (another process's) as its own and then fails to find it on its search path.
+ */
+function withMigrator(flavor: Flavor, db: Kysely<DB>, label: string, schema?: string): Database {
   return {
     flavor,
     db,
@@ -88,6 +94,7 @@ function withMigrator(flavor: Flavor, db: Kysely<DB>, label: string): Database {
       const migrator = new Migrator({
         db,
         provider: { getMigrations: async () => migrations(flavor) },
+        ...(schema ? { migrationTableSchema: schema } : {}),
       });
       const { error } = await migrator.migrateToLatest();
       if (error) throw error;

@@ -1,7 +1,13 @@
 import client from 'prom-client';
 import type { Database } from '../store/database.ts';
 
-/** Prometheus metrics: process defaults, HTTP latency, and the outbox backlog read at scrape time. */
+type Counted = { key: string; n: bigint | number | string };
+
+/**
+ * Prometheus metrics: process defaults, HTTP latency, and figures read from the database at
+ * scrape time. A database that is down empties those gauges and sets `kopek_database_up` to
+ * 0; it never takes the process metrics down with it.
+ */
 export function createMetrics(database: Database) {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'kopek_' });
@@ -12,37 +18,48 @@ export function createMetrics(database: Database) {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  new client.Gauge({
-    name: 'kopek_outbox_rows',
-    help: 'Outbox rows by delivery state (queued, delivered, exhausted)',
-    labelNames: ['notice'] as const,
+  const up = new client.Gauge({
+    name: 'kopek_database_up',
+    help: '1 when the last scrape could read the database',
     registers: [registry],
-    async collect() {
-      const rows = await database.db
+  });
+
+  const fromDatabase = (name: string, help: string, label: string, read: () => Promise<Counted[]>) =>
+    new client.Gauge({
+      name,
+      help,
+      labelNames: [label],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        try {
+          for (const r of await read()) this.set({ [label]: r.key }, Number(r.n));
+          up.set(1);
+        } catch {
+          up.set(0);
+        }
+      },
+    });
+
+  fromDatabase(
+    'kopek_outbox_rows',
+    'Outbox rows by delivery state (queued, delivered, exhausted)',
+    'notice',
+    () =>
+      database.db
         .selectFrom('outbox')
-        .select(['notice'])
+        .select(['notice as key'])
         .select((eb) => eb.fn.countAll<bigint>().as('n'))
         .groupBy('notice')
-        .execute();
-      this.reset();
-      for (const r of rows) this.set({ notice: r.notice }, Number(r.n));
-    },
-  });
-  new client.Gauge({
-    name: 'kopek_payments',
-    help: 'Payments by status',
-    labelNames: ['status'] as const,
-    registers: [registry],
-    async collect() {
-      const rows = await database.db
-        .selectFrom('daily_stats')
-        .select(['status'])
-        .select((eb) => eb.fn.sum<bigint>('count').as('n'))
-        .groupBy('status')
-        .execute();
-      this.reset();
-      for (const r of rows) this.set({ status: r.status }, Number(r.n));
-    },
-  });
+        .execute(),
+  );
+  fromDatabase('kopek_payments', 'Payments by status', 'status', () =>
+    database.db
+      .selectFrom('daily_stats')
+      .select(['status as key'])
+      .select((eb) => eb.fn.sum<bigint>('count').as('n'))
+      .groupBy('status')
+      .execute(),
+  );
   return { registry, httpDuration };
 }
