@@ -36,6 +36,12 @@ export type ThreeDsChallenge =
       acsUrl: string;
       form: { creq: string; threeDSSessionData: string };
       threeDsServerTransId: string;
+      /**
+       * The ACS's 3DS Method URL, when it has one: before the challenge the payer's browser
+       * POSTs `threeDSMethodData` there in a hidden iframe, and the ACS answers the 3DS
+       * Method notification URL. Absent in challenges stored before it existed.
+       */
+      methodUrl?: string;
     };
 
 export type ConnectorOutcome =
@@ -58,6 +64,12 @@ export type AuthorizeInput = OperationBase & {
   /** true: charge at once; false: place a hold for a later capture. */
   capture: boolean;
   card: Secret<CardData>;
+  /**
+   * `payer` (default): the cardholder is present and may be asked for 3-D Secure. `merchant`:
+   * a merchant-initiated charge of a card kept by an earlier, authenticated payment (autopay):
+   * no CVC, no payer to challenge; the bank still declines what it would decline.
+   */
+  initiator?: 'payer' | 'merchant';
   /** Where the ACS sends the payer back (3-DS v1 TermUrl, v2 notification URL). */
   threeDsReturnUrl: string;
   description?: string;

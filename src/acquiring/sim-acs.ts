@@ -3,7 +3,14 @@ import { type Currency, isCurrency } from '../domain/currency.ts';
 import { formatMajor } from '../domain/money.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import type { ThreeDsResult } from './connector.ts';
-import { field, signToken, type TokenError, type TokenPayload, verifyToken } from './sim-tokens.ts';
+import {
+  field,
+  signToken,
+  type TokenError,
+  type TokenPayload,
+  tokenLengthMax,
+  verifyToken,
+} from './sim-tokens.ts';
 import { testOtp } from './test-cards.ts';
 
 /**
@@ -97,6 +104,17 @@ export type AcsAnswer =
 
 type Challenge = { challenge: AcsChallenge; payload: TokenPayload };
 
+/**
+ * The ACS's side of the 3DS Method step (EMV 3DS 2): what its method page POSTs back to the
+ * 3DS Method notification URL once it has looked at the payer's browser. `threeDSMethodData`
+ * is base64url JSON, as the specification has it, carrying only the transaction id.
+ */
+export type MethodNotification = {
+  notificationUrl: string;
+  threeDsServerTransId: string;
+  form: { threeDSMethodData: string };
+};
+
 export class SimulatorAcs {
   readonly #key: Buffer;
   readonly #now: () => Date;
@@ -158,6 +176,31 @@ export class SimulatorAcs {
       threeDSSessionData: md,
       form,
     });
+  }
+
+  /**
+   * The payer's browser POSTed `threeDSMethodData` (base64url JSON with `threeDSServerTransID`
+   * and `threeDSMethodNotificationURL`) to the method URL. A real ACS would fingerprint the
+   * browser here; the simulator has nothing to learn, and answers the notification URL.
+   */
+  methodNotification(threeDSMethodData: unknown): Result<MethodNotification, 'malformed'> {
+    if (typeof threeDSMethodData !== 'string' || threeDSMethodData.length > tokenLengthMax)
+      return fail('malformed');
+    let data: unknown;
+    try {
+      data = JSON.parse(Buffer.from(threeDSMethodData, 'base64url').toString('utf8'));
+    } catch {
+      return fail('malformed');
+    }
+    if (typeof data !== 'object' || data === null) return fail('malformed');
+    const { threeDSServerTransID: transId, threeDSMethodNotificationURL: url } = data as Record<
+      string,
+      unknown
+    >;
+    if (typeof transId !== 'string' || !/^[0-9a-f-]{36}$/i.test(transId)) return fail('malformed');
+    if (typeof url !== 'string' || !/^https?:\/\//.test(url)) return fail('malformed');
+    const answer = Buffer.from(JSON.stringify({ threeDSServerTransID: transId })).toString('base64url');
+    return ok({ notificationUrl: url, threeDsServerTransId: transId, form: { threeDSMethodData: answer } });
   }
 
   #read(token: string): Result<Challenge, TokenError> {

@@ -177,6 +177,9 @@ export class SimulatorBank implements Connector {
     if (badAmount) return { outcome: await this.#recordDecline(base, badAmount), hang: false };
     const card = screenCard(input.card.reveal(), this.#now());
     if (!card.ok) return { outcome: await this.#recordDecline(base, card.error), hang: false };
+    // Merchant-initiated (autopay): nobody to authenticate, so no 3-D Secure and no ECI.
+    if (input.initiator === 'merchant' && card.value.behaviour !== 'timeout')
+      return { outcome: await this.#approveAuthorization(input, request, card.value), hang: false };
     switch (card.value.behaviour) {
       case 'threeds_v1':
       case 'threeds_v2_challenge':
@@ -297,7 +300,13 @@ export class SimulatorBank implements Connector {
       return { version: '1', acsUrl: `${this.#acsBaseUrl}/acs/v1`, form };
     }
     const form = { creq: issueCReq(this.#key, subject, transId), threeDSSessionData: subject.md };
-    return { version: '2', acsUrl: `${this.#acsBaseUrl}/acs/v2`, form, threeDsServerTransId: transId };
+    return {
+      version: '2',
+      acsUrl: `${this.#acsBaseUrl}/acs/v2`,
+      form,
+      threeDsServerTransId: transId,
+      methodUrl: `${this.#acsBaseUrl}/acs/v2/method`,
+    };
   }
 
   // ---- 3-D Secure continuation ----

@@ -2,11 +2,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { loadConfig, type Overrides } from '../config.ts';
+import type { KeyUsage } from '../engine/keys.ts';
 import type { MerchantCredentials } from '../engine/merchants.ts';
 import { createLogger } from '../log.ts';
 import { openGateway } from '../runtime.ts';
 import { openDatabase } from '../store/database.ts';
 import { buildApp } from '../web/app.ts';
+import { addActiveKey, masterKeysFile, removeKey } from './key-file.ts';
 
 type Values = Record<string, string | boolean | undefined>;
 export type Command = {
@@ -248,4 +250,173 @@ ${databaseHelp}`,
   },
 };
 
-export const commands: Command[] = [serve, migrate, merchantCreate, merchantList, userCreate];
+const keysHelpTail = `Master keys come from KOPEK_MASTER_KEYS (id:base64,…; the first is active, or the one
+KOPEK_ACTIVE_KEY_ID names) or, when it is unset, from <data dir>/master.keys (KOPEK_DATA_DIR,
+default ./data). Every sealed value (merchant API secrets, card numbers) names its key.`;
+
+const keysRotate: Command = {
+  name: 'keys rotate',
+  summary: 're-encrypt every sealed value to the active master key (adds a new key first)',
+  help: `Usage: kopek keys rotate [--no-new-key] [--batch N] [--json] [--database D]
+
+With the key file: adds a fresh random key to <data dir>/master.keys, makes it active
+(older keys stay, so nothing breaks midway), then re-encrypts every sealed value to it.
+With KOPEK_MASTER_KEYS: re-encrypts every sealed value to the active key of the variable.
+Values already under the active key are left alone: safe to run again, e.g. after a crash.
+
+Afterwards restart every running 'kopek serve': it reads its keys at start. Once
+'kopek keys status' shows that an old key holds nothing, 'kopek keys retire' removes it.
+
+      --no-new-key   key file only: do not add a key, finish re-encrypting to the active one
+      --batch N      rows per transaction (default 200)
+      --json         print one JSON object on stdout
+${databaseHelp}
+
+${keysHelpTail}`,
+  options: {
+    ...databaseOption,
+    'no-new-key': { type: 'boolean' },
+    batch: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run(values) {
+    const batch = typeof values.batch === 'string' ? Number(values.batch) : undefined;
+    if (batch !== undefined && (!Number.isSafeInteger(batch) || batch < 1)) {
+      console.error('kopek keys rotate: --batch takes a positive number');
+      return 2;
+    }
+    let config = loadConfig(overrides(values));
+    let added: string | null = null;
+    if (config.keyringSource === 'file' && !values['no-new-key']) {
+      added = addActiveKey(config.dataDir, config.keyring);
+      config = loadConfig(overrides(values)); // read back exactly as `serve` will
+    }
+    const gateway = await openGateway(config, { log: cliLogger() });
+    try {
+      const counts = await gateway.engine.rotateKeys({ batchSize: batch });
+      const active = config.keyring.activeKeyId;
+      if (values.json) {
+        const tables = Object.fromEntries(
+          counts.map((c) => [c.table, { reencrypted: c.reencrypted, current: c.current }]),
+        );
+        process.stdout.write(`${JSON.stringify({ activeKeyId: active, addedKeyId: added, tables })}\n`);
+        return 0;
+      }
+      if (added) console.log(`added master key ${added} to ${masterKeysFile(config.dataDir)}; it is active`);
+      console.log(`re-encrypted to ${active} on ${gateway.database.label}:`);
+      for (const c of counts)
+        console.log(
+          `  ${c.table.padEnd(12)} ${c.reencrypted} re-encrypted, ${c.current} already on ${active}`,
+        );
+      console.log(
+        config.keyringSource === 'file'
+          ? `restart every running 'kopek serve' so that it uses ${active}; see 'kopek keys status'`
+          : `every gateway process needs ${active} in KOPEK_MASTER_KEYS; see 'kopek keys status'`,
+      );
+      return 0;
+    } finally {
+      await gateway.close();
+    }
+  },
+};
+
+const printUsage = (usage: KeyUsage[]) => {
+  console.log('key id            active  configured  credentials  cards');
+  for (const u of usage)
+    console.log(
+      `${u.keyId.padEnd(17)} ${(u.active ? 'yes' : '').padEnd(7)} ${(u.configured ? 'yes' : 'MISSING').padEnd(11)} ${String(u.credentials).padEnd(12)} ${u.cards}`,
+    );
+};
+
+const keysStatus: Command = {
+  name: 'keys status',
+  summary: 'show, per master key id, how many sealed values still use it',
+  help: `Usage: kopek keys status [--json] [--database D]
+
+Lists every master key id that is configured or named by a sealed value, whether it is
+active, and how many values (merchant credentials, card numbers) it holds. A key that
+holds nothing can be retired. "MISSING": values under a key this configuration lacks.
+
+      --json         print one JSON array on stdout
+${databaseHelp}
+
+${keysHelpTail}`,
+  options: { ...databaseOption, json: { type: 'boolean' } },
+  async run(values) {
+    const config = loadConfig(overrides(values));
+    const gateway = await openGateway(config, { log: cliLogger() });
+    try {
+      const usage = await gateway.engine.keyUsage();
+      if (values.json) process.stdout.write(`${JSON.stringify(usage)}\n`);
+      else printUsage(usage);
+      return usage.some((u) => !u.configured) ? 1 : 0;
+    } finally {
+      await gateway.close();
+    }
+  },
+};
+
+const keysRetire: Command = {
+  name: 'keys retire',
+  summary: 'remove an old master key that no sealed value uses any more',
+  help: `Usage: kopek keys retire --key ID [--database D]
+
+Refuses while any sealed value still uses the key (run 'kopek keys rotate' first) and
+refuses the active key. With the key file the key is removed from <data dir>/master.keys;
+with KOPEK_MASTER_KEYS it only checks, and you remove the key from the variable yourself.
+Check every database that shares these keys before retiring one.
+
+      --key ID       the key id to remove
+${databaseHelp}
+
+${keysHelpTail}`,
+  options: { ...databaseOption, key: { type: 'string' } },
+  async run(values) {
+    const keyId = values.key;
+    if (typeof keyId !== 'string' || keyId === '') {
+      console.error('kopek keys retire: --key is required');
+      return 2;
+    }
+    const config = loadConfig(overrides(values));
+    if (!config.keyring.keys.has(keyId)) {
+      console.error(`kopek keys retire: no master key ${keyId} is configured`);
+      return 1;
+    }
+    if (keyId === config.keyring.activeKeyId) {
+      console.error(`kopek keys retire: ${keyId} is the active key; rotate to a new one first`);
+      return 1;
+    }
+    const gateway = await openGateway(config, { log: cliLogger() });
+    let inUse: KeyUsage | undefined;
+    try {
+      inUse = (await gateway.engine.keyUsage()).find((u) => u.keyId === keyId);
+    } finally {
+      await gateway.close();
+    }
+    const held = (inUse?.credentials ?? 0) + (inUse?.cards ?? 0);
+    if (held > 0) {
+      console.error(
+        `kopek keys retire: ${held} sealed values still use ${keyId}; run 'kopek keys rotate' first`,
+      );
+      return 1;
+    }
+    if (config.keyringSource === 'env') {
+      console.log(`no sealed value uses ${keyId}: remove it from KOPEK_MASTER_KEYS`);
+      return 0;
+    }
+    removeKey(config.dataDir, config.keyring, keyId);
+    console.log(`removed master key ${keyId} from ${masterKeysFile(config.dataDir)}`);
+    return 0;
+  },
+};
+
+export const commands: Command[] = [
+  serve,
+  migrate,
+  merchantCreate,
+  merchantList,
+  userCreate,
+  keysRotate,
+  keysStatus,
+  keysRetire,
+];

@@ -1,14 +1,21 @@
-import type { ConnectorData, ConnectorOutcome, ThreeDsResult } from '../acquiring/connector.ts';
+import type {
+  AuthorizeInput,
+  ConnectorData,
+  ConnectorOutcome,
+  ThreeDsResult,
+} from '../acquiring/connector.ts';
 import { cardView, isExpired, normalizePan, validCvc } from '../domain/card.ts';
 import type { CardData } from '../domain/card-data.ts';
 import { type EngineError, engineError } from '../domain/errors.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import type { Secret } from '../security/secret.ts';
+import { Secret } from '../security/secret.ts';
 import type { Tx } from '../store/database.ts';
 import type { PaymentRow } from '../store/schema.ts';
 import { inTransaction, inTransactionOrRollback, Rollback } from '../store/transaction.ts';
 import { callBank, connectorFor } from './bank.ts';
+import { lockCard, sealAttempt } from './card-store.ts';
 import type { EngineDeps } from './context.ts';
+import { voidPayment } from './holds.ts';
 import { mustPost } from './ledger.ts';
 import { lockPayment, updatePayment } from './payment-store.ts';
 import { type Payment, toPayment } from './payment-view.ts';
@@ -38,12 +45,27 @@ export function checkCard(card: CardData, now: Date): EngineError | null {
  */
 export async function payWithCard(
   deps: EngineDeps,
-  input: {
-    payment: { publicId: string } | { id: bigint };
-    merchantId?: bigint;
-    card: Secret<CardData>;
-    threeDsReturnUrl?: string;
-  },
+  input: PayWithCardInput,
+): Promise<Result<PayResult, EngineError>> {
+  return attemptCard(deps, input, 'payer');
+}
+
+export type PayWithCardInput = {
+  payment: { publicId: string } | { id: bigint };
+  merchantId?: bigint;
+  card: Secret<CardData>;
+  threeDsReturnUrl?: string;
+};
+
+/**
+ * payWithCard, and the merchant-initiated charge of a kept card (cards.ts, `initiator:
+ * 'merchant'`): no payer present, so no CVC and no 3-D Secure. Each initiator only reaches
+ * the payments meant for it.
+ */
+export async function attemptCard(
+  deps: EngineDeps,
+  input: PayWithCardInput,
+  initiator: NonNullable<AuthorizeInput['initiator']>,
 ): Promise<Result<PayResult, EngineError>> {
   const now = deps.now();
   const card = input.card.reveal();
@@ -66,6 +88,24 @@ export async function payWithCard(
       if (row.status !== 'created')
         return fail(engineError('illegal_transition', { detail: `payment is ${row.status}` }));
       if (row.attempts >= row.attempts_max) return fail(engineError('attempts_exhausted'));
+      if ((row.card_role === 'charge') !== (initiator === 'merchant'))
+        return fail(
+          engineError('illegal_transition', {
+            detail:
+              initiator === 'merchant' ? 'not a saved-card charge' : 'a saved-card charge takes no card',
+          }),
+        );
+      // a card registration takes its number from the payer's page, never from a merchant's back end
+      if (row.card_role === 'verify' && input.merchantId !== undefined)
+        return fail(
+          engineError('illegal_transition', { detail: 'a card registration is paid on the payment page' }),
+        );
+      if (row.card_role === 'verify' && row.card_id !== null) {
+        // a registration whose card no longer waits for a number (deleted meanwhile) takes none
+        const registered = await lockCard(trx, deps.database.flavor, row.card_id);
+        if (registered?.status !== 'created')
+          return fail(engineError('illegal_transition', { detail: 'the card registration is closed' }));
+      }
       const attempt = row.attempts + 1n;
       const connector = row.connector ?? deps.defaultConnector;
       const after = await updatePayment(trx, deps, row, 'pending', {
@@ -81,7 +121,11 @@ export async function payWithCard(
         decline_reason: null,
         decline_message: null,
       });
-      return after ? ok(after) : fail(engineError('illegal_transition'));
+      if (!after) return fail(engineError('illegal_transition'));
+      // the card this payment registers or saves keeps the number, sealed, from now on
+      if (after.card_role === 'verify' || after.card_role === 'save')
+        await sealAttempt(trx, deps, after, new Secret(pan.value), view);
+      return ok(after);
     },
   );
   if (!started.ok) return started;
@@ -97,6 +141,7 @@ export async function payWithCard(
       currency: row.currency as Payment['currency'],
       capture: row.flow === 'charge',
       card: input.card,
+      initiator,
       threeDsReturnUrl: input.threeDsReturnUrl ?? `${deps.config.publicUrl}/pay/${row.public_id}/3ds`,
       description: row.description,
     }),
@@ -154,7 +199,10 @@ export async function applyAuthOutcome(
   operationId: string,
   outcome: ConnectorOutcome,
 ): Promise<Result<PayResult, EngineError>> {
-  return inTransactionOrRollback(deps.database, async (trx) => {
+  const applied = await inTransactionOrRollback<
+    Result<PayResult, EngineError>,
+    Result<PayResult, EngineError>
+  >(deps.database, async (trx) => {
     const row = await lockPayment(trx, deps.database.flavor, { id: paymentId });
     if (!row) return fail(engineError('payment_not_found'));
     // A late answer for an attempt that is no longer current changes nothing.
@@ -169,6 +217,23 @@ export async function applyAuthOutcome(
     if (!after) throw new Rollback(fail(engineError('illegal_transition')));
     return ok({ payment: toPayment(after), outcome: outcome.kind });
   });
+  if (applied.ok) await releaseVerificationHold(deps, applied.value.payment);
+  return applied;
+}
+
+/**
+ * A card registration's hold has done its job once approved (the card is active): void it,
+ * after the transaction, so no payer's money stays held. The answer the payer sees is still
+ * the approval. Should the void not go through now, `releaseVerificationHolds` retries.
+ */
+async function releaseVerificationHold(deps: EngineDeps, payment: Payment): Promise<void> {
+  if (payment.cardLink?.role !== 'verify' || payment.status !== 'authorized') return;
+  const voided = await voidPayment(deps, { merchantId: payment.merchantId, paymentId: payment.id });
+  if (!voided.ok)
+    deps.log.warn(
+      { paymentId: payment.id.toString(), code: voided.error.code },
+      'card verification hold not voided yet; the janitor retries',
+    );
 }
 
 async function applyToRow(

@@ -1,9 +1,19 @@
 import type { Database } from '../store/database.ts';
 import { applyAuthOutcome, continueThreeDs, payWithCard } from './authorize.ts';
+import {
+  chargeSavedCard,
+  deleteCard,
+  getCard,
+  listCards,
+  registerCard,
+  releaseVerificationHolds,
+} from './cards.ts';
 import type { EngineDeps } from './context.ts';
+import { listDeliveries } from './deliveries.ts';
 import { capturePayment, voidPayment } from './holds.ts';
 import { createInvoice, getInvoice, revokeInvoice, sendInvoice } from './invoices.ts';
-import { expireDue, resolveUnsettled } from './janitor.ts';
+import { expireDue, expireIfDue, resolveUnsettled } from './janitor.ts';
+import { keyUsage, rotateKeys } from './keys.ts';
 import { balances, verify } from './ledger.ts';
 import {
   authenticate,
@@ -21,8 +31,9 @@ import {
 } from './merchants.ts';
 import { cancelPayment, createPayment, getPayment, listPayments } from './payments.ts';
 import { createPayout, getPayout } from './payouts.ts';
-import { listRefunds, refundPayment } from './refunds.ts';
+import { listRefunds, listRefundsOf, refundPayment } from './refunds.ts';
 import { statistics } from './statistics.ts';
+import { payWithTestMethod } from './test-method.ts';
 
 type Bound<F> = F extends (deps: EngineDeps, ...args: infer A) => infer R ? (...args: A) => R : never;
 const bind = <F extends (deps: EngineDeps, ...args: never[]) => unknown>(deps: EngineDeps, f: F) =>
@@ -57,10 +68,12 @@ export function createEngine(deps: EngineDeps) {
     payWithCard: bind(deps, payWithCard),
     continueThreeDs: bind(deps, continueThreeDs),
     applyAuthOutcome: bind(deps, applyAuthOutcome),
+    payWithTestMethod: bind(deps, payWithTestMethod),
     capturePayment: bind(deps, capturePayment),
     voidPayment: bind(deps, voidPayment),
     refundPayment: bind(deps, refundPayment),
     listRefunds: bind(deps, listRefunds),
+    listRefundsOf: bind(deps, listRefundsOf),
     // invoices (bills)
     createInvoice: bind(deps, createInvoice),
     getInvoice: bind(deps, getInvoice),
@@ -69,13 +82,25 @@ export function createEngine(deps: EngineDeps) {
     // payouts
     createPayout: bind(deps, createPayout),
     getPayout: bind(deps, getPayout),
+    // card vault (saved cards, autopay) and master keys
+    registerCard: bind(deps, registerCard),
+    getCard: bind(deps, getCard),
+    listCards: bind(deps, listCards),
+    deleteCard: bind(deps, deleteCard),
+    chargeSavedCard: bind(deps, chargeSavedCard),
+    releaseVerificationHolds: bind(deps, releaseVerificationHolds),
+    rotateKeys: bind(deps, rotateKeys),
+    keyUsage: bind(deps, keyUsage),
     // books and figures
     balances: (merchantId: bigint, currency: Parameters<typeof balances>[2]) =>
       balances(deps.database, merchantId, currency),
     verifyLedger: () => verify(deps.database),
     statistics: bind(deps, statistics),
+    // notifications as merchants see them
+    listDeliveries: bind(deps, listDeliveries),
     // background repairs
     expireDue: bind(deps, expireDue),
+    expireIfDue: bind(deps, expireIfDue),
     resolveUnsettled: bind(deps, resolveUnsettled),
   };
 }

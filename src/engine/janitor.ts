@@ -37,38 +37,55 @@ export async function expireDue(deps: EngineDeps, batch = limits.outboxBatchMax)
     .limit(batch)
     .execute();
   let expired = 0;
-  for (const { id } of due) {
-    const done = await inTransaction(deps.database, async (trx) => {
-      const row = await lockPayment(trx, deps.database.flavor, { id });
-      if (!row || row.expires_at > now || row.op_in_flight) return false;
-      const status = row.status as PaymentStatus;
-      if (status === 'pending' && !row.challenge) return false;
-      if (!['created', 'pending', 'authorized'].includes(status)) return false;
-      const after = await updatePayment(trx, deps, row, 'expired', { challenge: null }, { by: 'expiry' });
-      if (!after) return false;
-      if (status === 'authorized') {
-        // The bank lets an uncaptured hold lapse on its own; our books release it too.
-        await mustPost(
-          trx,
-          {
-            merchantId: row.merchant_id,
-            currency: row.currency as Payment['currency'],
-            kind: 'hold_expiry',
-            refType: 'payment',
-            refId: row.id,
-            postings: [
-              { account: 'held', amountMinor: -row.authorized_minor },
-              { account: 'holds', amountMinor: row.authorized_minor },
-            ],
-          },
-          now,
-        );
-      }
-      return true;
-    });
-    if (done) expired++;
-  }
+  for (const { id } of due) if (await expireOne(deps, { id }, now)) expired++;
   return expired;
+}
+
+/**
+ * The payer opened the page of a payment whose deadline has passed: expire it now rather
+ * than at the next sweep, so the page can say so. False when it is not due (or not expirable).
+ */
+export async function expireIfDue(
+  deps: EngineDeps,
+  ref: { publicId: string } | { id: bigint },
+): Promise<boolean> {
+  return expireOne(deps, ref, deps.now().getTime());
+}
+
+/** One payment's expiry, in its own transaction; the checks are repeated under the row lock. */
+async function expireOne(
+  deps: EngineDeps,
+  ref: { publicId: string } | { id: bigint },
+  now: number,
+): Promise<boolean> {
+  return inTransaction(deps.database, async (trx) => {
+    const row = await lockPayment(trx, deps.database.flavor, ref);
+    if (!row || row.expires_at > now || row.op_in_flight) return false;
+    const status = row.status as PaymentStatus;
+    if (status === 'pending' && !row.challenge) return false;
+    if (!['created', 'pending', 'authorized'].includes(status)) return false;
+    const after = await updatePayment(trx, deps, row, 'expired', { challenge: null }, { by: 'expiry' });
+    if (!after) return false;
+    if (status === 'authorized') {
+      // The bank lets an uncaptured hold lapse on its own; our books release it too.
+      await mustPost(
+        trx,
+        {
+          merchantId: row.merchant_id,
+          currency: row.currency as Payment['currency'],
+          kind: 'hold_expiry',
+          refType: 'payment',
+          refId: row.id,
+          postings: [
+            { account: 'held', amountMinor: -row.authorized_minor },
+            { account: 'holds', amountMinor: row.authorized_minor },
+          ],
+        },
+        now,
+      );
+    }
+    return true;
+  });
 }
 
 /** Asks the bank about every operation whose answer is overdue, and applies what it says. */

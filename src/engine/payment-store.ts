@@ -3,6 +3,7 @@ import type { PaymentStatus } from '../domain/states.ts';
 import { paymentMachine, transition } from '../domain/states.ts';
 import type { Flavor, Tx } from '../store/database.ts';
 import type { PaymentRow, PaymentTable } from '../store/schema.ts';
+import { followPayment } from './card-store.ts';
 import type { EngineDeps } from './context.ts';
 import { syncInvoice } from './invoices.ts';
 import { publish } from './notify.ts';
@@ -71,6 +72,7 @@ export async function recordPaymentChange(
   await movePaymentStats(trx, deps.config.statsTimeZone, before, after);
   if (before?.status === after.status) return;
   await syncInvoice(trx, after.id, after.status as PaymentStatus, now);
+  await followPayment(trx, deps, before, after);
   await trx
     .insertInto('payment_events')
     .values({

@@ -2,6 +2,7 @@ import type { ConnectorData, ThreeDsChallenge } from '../acquiring/connector.ts'
 import type { Currency } from '../domain/currency.ts';
 import type { PaymentStatus } from '../domain/states.ts';
 import type { PaymentRow } from '../store/schema.ts';
+import type { CardLink, CardRole } from './card-store.ts';
 
 export type Origin = 'core' | 'paykeeper' | 'impay' | 'paymega';
 export type Flow = 'charge' | 'hold';
@@ -43,6 +44,8 @@ export type Payment = {
   attemptsMax: number;
   expiresAt: Date;
   card: { mask: string; brand: string; holder: string; expiry: string } | null;
+  /** The vault card this payment registers (`verify`), saves (`save`) or charges (`charge`). */
+  cardLink: CardLink | null;
   receipt: { rc: string | null; rrn: string | null; approvalCode: string | null; bankRef: string | null };
   decline: { reason: string; message: string } | null;
   challenge: ThreeDsChallenge | null;
@@ -91,6 +94,7 @@ export function toPayment(row: PaymentRow): Payment {
           expiry: row.card_expiry ?? '',
         }
       : null,
+    cardLink: row.card_id === null ? null : { cardId: row.card_id, role: row.card_role as CardRole },
     receipt: { rc: row.rc, rrn: row.rrn, approvalCode: row.approval_code, bankRef: row.bank_ref },
     decline: row.decline_reason ? { reason: row.decline_reason, message: row.decline_message ?? '' } : null,
     challenge: row.challenge ? JSON.parse(row.challenge) : null,

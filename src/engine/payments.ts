@@ -8,6 +8,7 @@ import { type PaymentStatus, paymentStates } from '../domain/states.ts';
 import type { Tx } from '../store/database.ts';
 import type { PaymentRow } from '../store/schema.ts';
 import { inTransaction, inTransactionOrRollback, Rollback } from '../store/transaction.ts';
+import { attachNewCard, type CardLink } from './card-store.ts';
 import type { EngineDeps } from './context.ts';
 import { toService } from './merchants.ts';
 import { lockPayment, recordPaymentChange, updatePayment } from './payment-store.ts';
@@ -36,6 +37,8 @@ export type CreatePaymentCmd = {
   testMode?: boolean;
   /** A service from the merchant's catalogue; by default the card service of the currency. */
   serviceCode?: string;
+  /** Keep the card this payment is paid with in the vault (autopay, payouts): `payment.cardLink`. */
+  saveCard?: boolean;
 };
 
 export type Created = { payment: Payment; created: boolean };
@@ -82,13 +85,17 @@ function validate(cmd: CreatePaymentCmd, now: Date): EngineError | null {
 }
 
 /** The retry of a create names the same payment; anything else with that external id conflicts. */
-function sameRequest(existing: PaymentRow, cmd: CreatePaymentCmd): EngineError | null {
+function sameRequest(existing: PaymentRow, cmd: CreatePaymentCmd, link?: CardLink): EngineError | null {
   if (existing.currency !== cmd.currency)
     return engineError('exists_with_different_currency', { field: 'currency' });
   if (existing.amount_minor !== cmd.amountMinor)
     return engineError('exists_with_different_amount', { field: 'amount' });
   if (existing.flow !== (cmd.flow ?? 'charge'))
     return engineError('exists_with_different_request', { field: 'flow' });
+  if (existing.card_role !== (link?.role ?? (cmd.saveCard ? 'save' : null)))
+    return engineError('exists_with_different_request', { field: link ? 'cardId' : 'saveCard' });
+  if (link && existing.card_id !== link.cardId)
+    return engineError('exists_with_different_request', { field: 'cardId' });
   return null;
 }
 
@@ -116,6 +123,8 @@ export async function insertPayment(
   trx: Tx,
   deps: EngineDeps,
   cmd: CreatePaymentCmd,
+  /** The vault card this payment verifies (registration) or charges (autopay); see cards.ts. */
+  link?: CardLink,
 ): Promise<Result<Created, EngineError>> {
   const now = deps.now();
   const invalid = validate(cmd, now);
@@ -169,24 +178,28 @@ export async function insertPayment(
       callback_url: cmd.callbackUrl ?? settings.callbackUrl ?? null,
       test_mode: cmd.testMode ? 1 : 0,
       attempts: 0,
-      attempts_max: deps.config.paymentAttemptsMax,
+      // a merchant-initiated charge has no payer to try again
+      attempts_max: link?.role === 'charge' ? 1 : deps.config.paymentAttemptsMax,
       expires_at: (cmd.expiresAt ?? new Date(now.getTime() + deps.config.paymentTtlMs)).getTime(),
       created_at: now.getTime(),
       updated_at: now.getTime(),
+      card_id: link?.cardId ?? null,
+      card_role: link?.role ?? null,
     })
     .onConflict((oc) => oc.columns(['merchant_id', 'external_id']).doNothing())
     .returningAll()
     .executeTakeFirst();
   if (inserted) {
-    await recordPaymentChange(trx, deps, null, inserted);
-    return ok({ payment: toPayment(inserted), created: true });
+    const row = cmd.saveCard && !link ? await attachNewCard(trx, deps, inserted) : inserted;
+    await recordPaymentChange(trx, deps, null, row);
+    return ok({ payment: toPayment(row), created: true });
   }
   const existing = await lockPayment(trx, deps.database.flavor, {
     merchantId: cmd.merchantId,
     externalId: cmd.externalId!,
   });
   if (!existing) throw new Error('unique conflict on external id, yet no payment holds it');
-  const conflict = sameRequest(existing, cmd);
+  const conflict = sameRequest(existing, cmd, link);
   if (conflict) throw new Rollback(fail(conflict));
   return ok({ payment: toPayment(existing), created: false });
 }

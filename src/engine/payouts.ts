@@ -10,6 +10,7 @@ import type { PayoutRow } from '../store/schema.ts';
 import { inTransactionOrRollback, isUniqueViolation, Rollback } from '../store/transaction.ts';
 import { checkCard } from './authorize.ts';
 import { callBank, connectorFor } from './bank.ts';
+import { savedCardForPayout } from './cards.ts';
 import type { EngineDeps } from './context.ts';
 import { type AccountKind, mustPost, post } from './ledger.ts';
 import { toService } from './merchants.ts';
@@ -26,6 +27,8 @@ export type Payout = {
   destinationKind: 'card' | 'account';
   destinationMask: string;
   destination: Record<string, string>;
+  /** The vault card paid out to, for `saved_card` payouts. */
+  cardId: bigint | null;
   testMode: boolean;
   rc: string | null;
   bankRef: string | null;
@@ -45,6 +48,7 @@ export const toPayout = (row: PayoutRow): Payout => ({
   destinationKind: row.destination_kind as Payout['destinationKind'],
   destinationMask: row.destination_mask,
   destination: JSON.parse(row.destination),
+  cardId: row.card_id,
   testMode: row.test_mode === 1n,
   rc: row.rc,
   bankRef: row.bank_ref,
@@ -53,16 +57,53 @@ export const toPayout = (row: PayoutRow): Payout => ({
   updatedAt: new Date(Number(row.updated_at)),
 });
 
+/** Where a payout goes: a card or account given now, or a card kept in the vault (cards.ts). */
+export type PayoutTarget = PayoutDestination | { kind: 'saved_card'; cardId: bigint };
+
 export type PayoutCmd = {
   merchantId: bigint;
   externalId?: string;
   amountMinor: bigint;
   currency: Currency;
-  destination: PayoutDestination;
+  destination: PayoutTarget;
   testMode?: boolean;
 };
 
-type Described = { kind: 'card' | 'account'; mask: string; details: Record<string, string> };
+type Described = {
+  kind: 'card' | 'account';
+  mask: string;
+  details: Record<string, string>;
+  cardId?: bigint;
+};
+
+/** A kept card is opened from the vault here; the connector gets it like a card given now. */
+async function resolve(
+  deps: EngineDeps,
+  cmd: PayoutCmd,
+): Promise<Result<{ destination: PayoutDestination; described: Described }, EngineError>> {
+  if (cmd.destination.kind !== 'saved_card') {
+    const described = describe(cmd.destination, deps.now());
+    return described.ok ? ok({ destination: cmd.destination, described: described.value }) : described;
+  }
+  const saved = await savedCardForPayout(deps, cmd.merchantId, cmd.destination.cardId);
+  if (!saved.ok) return saved;
+  const { card, data } = saved.value;
+  const mask = card.mask ?? '';
+  return ok({
+    destination: { kind: 'card', card: data },
+    described: {
+      kind: 'card',
+      mask,
+      details: {
+        mask,
+        brand: card.brand ?? 'unknown',
+        holder: card.holder ?? '',
+        cardId: card.id.toString(),
+      },
+      cardId: card.id,
+    },
+  });
+}
 
 function describe(destination: PayoutDestination, now: Date): Result<Described, EngineError> {
   if (destination.kind === 'card') {
@@ -105,7 +146,6 @@ function describe(destination: PayoutDestination, now: Date): Result<Described, 
  * can never drive the balance below zero, and the money is reserved while the bank works.
  */
 export async function createPayout(deps: EngineDeps, cmd: PayoutCmd): Promise<Result<Payout, EngineError>> {
-  const now = deps.now();
   if (!isCurrency(cmd.currency)) return fail(engineError('invalid_currency', { field: 'currency' }));
   if (cmd.amountMinor <= 0n || cmd.amountMinor > limits.amountMinorMax)
     return fail(engineError('invalid_amount', { field: 'amount' }));
@@ -114,15 +154,22 @@ export async function createPayout(deps: EngineDeps, cmd: PayoutCmd): Promise<Re
     (cmd.externalId.length === 0 || cmd.externalId.length > limits.externalIdLengthMax)
   )
     return fail(engineError('invalid_argument', { field: 'externalId' }));
-  const described = describe(cmd.destination, now);
-  if (!described.ok) return described;
+  const resolved = await resolve(deps, cmd);
+  if (!resolved.ok) {
+    // a retry of a payout made before its card was deleted still names that payout
+    const { externalId } = cmd;
+    const retried = cmd.destination.kind === 'saved_card' && externalId !== undefined;
+    const earlier = retried ? await getPayout(deps, cmd.merchantId, { externalId }) : null;
+    return earlier ? ok(earlier) : resolved;
+  }
+  const { destination, described } = resolved.value;
 
   let reserved: Result<{ row: PayoutRow; fresh: boolean }, EngineError>;
   try {
-    reserved = await reserve(deps, cmd, described.value);
+    reserved = await reserve(deps, cmd, described);
   } catch (error) {
     if (!isUniqueViolation(error) || cmd.externalId === undefined) throw error;
-    reserved = await reserve(deps, cmd, described.value);
+    reserved = await reserve(deps, cmd, described);
   }
   if (!reserved.ok) return reserved;
   const { row, fresh } = reserved.value;
@@ -134,7 +181,7 @@ export async function createPayout(deps: EngineDeps, cmd: PayoutCmd): Promise<Re
       signal,
       amountMinor: row.amount_minor,
       currency: row.currency as Currency,
-      destination: cmd.destination,
+      destination,
     }),
   );
   return applyPayoutOutcome(deps, row.id, outcome);
@@ -189,7 +236,7 @@ async function reserve(
         destination_kind: dest.kind,
         destination_mask: dest.mask,
         destination: JSON.stringify(dest.details),
-        card_id: null,
+        card_id: dest.cardId ?? null,
         test_mode: cmd.testMode ? 1 : 0,
         connector: deps.defaultConnector,
         created_at: now,

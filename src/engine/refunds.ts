@@ -323,3 +323,20 @@ export async function listRefunds(
     .execute();
   return rows.map(toRefund);
 }
+
+/** The refunds of several payments of one merchant at once (a page of a registry), oldest first. */
+export async function listRefundsOf(
+  deps: EngineDeps,
+  merchantId: bigint,
+  paymentIds: readonly bigint[],
+): Promise<Refund[]> {
+  if (paymentIds.length === 0) return [];
+  const rows = await deps.database.db
+    .selectFrom('refunds')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .where('payment_id', 'in', [...paymentIds])
+    .orderBy('id')
+    .execute();
+  return rows.map(toRefund);
+}

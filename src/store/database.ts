@@ -94,6 +94,8 @@ function withMigrator(flavor: Flavor, db: Kysely<DB>, label: string, schema?: st
       const migrator = new Migrator({
         db,
         provider: { getMigrations: async () => migrations(flavor) },
+        // Work developed side by side lands in any order; each migration still runs once.
+        allowUnorderedMigrations: true,
         ...(schema ? { migrationTableSchema: schema } : {}),
       });
       const { error } = await migrator.migrateToLatest();

@@ -101,6 +101,9 @@ export interface PaymentTable {
   created_at: Int;
   updated_at: Int;
   paid_at: Int | null;
+  /** The vault card this payment registers, saves or charges (0002_card_vault). */
+  card_id: Int | null;
+  card_role: string | null; // verify | save | charge
 }
 
 export interface PaymentEventTable {
@@ -154,7 +157,12 @@ export interface CardTable {
   id: Id;
   merchant_id: Int;
   external_id: string | null;
-  status: string;
+  status: string; // created | pending | active | failed | expired | deleted
+  /** pay: autopay and payouts; payout: payouts only (0002_card_vault). */
+  purpose: string;
+  /** The payment that registered or saved the card. */
+  payment_id: Int | null;
+  /** AES-256-GCM of the PAN (vault), with the id of the master key that sealed it; never the CVC. */
   pan_key_id: string | null;
   pan_encrypted: string | null;
   mask: string | null;

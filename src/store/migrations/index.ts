@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import type { Flavor } from '../database.ts';
 import { core } from './0001_core.ts';
+import { cardVault } from './0002_card_vault.ts';
 import { invoices } from './0004_invoices.ts';
 
 /**
@@ -10,6 +11,7 @@ import { invoices } from './0004_invoices.ts';
 export function migrations(flavor: Flavor): Record<string, Migration> {
   return {
     '0001_core': core(flavor),
+    '0002_card_vault': cardVault(),
     '0004_invoices': invoices(),
   };
 }
