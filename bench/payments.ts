@@ -252,6 +252,7 @@ async function benchGateway(database: Database): Promise<{ gateway: Gateway; log
     statsTimeZone: 'Europe/Moscow',
     logLevel: 'info',
     workers: false,
+    trustProxy: false,
   };
   const gateway = await openGateway(config, { log, database });
   return { gateway, logLines: () => lines };

@@ -19,6 +19,8 @@ export type Config = {
   logLevel: string;
   /** Run the outbox worker and janitor in this process. */
   workers: boolean;
+  /** Fastify `trustProxy`: false, true, or the addresses/CIDRs of the proxies in front. */
+  trustProxy: boolean | string[];
 };
 
 export type Overrides = { database?: string; port?: number; host?: string };
@@ -59,6 +61,15 @@ function loadKeyring(dataDir: string): { keyring: Keyring; source: Config['keyri
   };
 }
 
+function parseTrustProxy(raw: string | undefined): Config['trustProxy'] {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
 export function loadConfig(overrides: Overrides = {}): Config {
   const dataDir = process.env.KOPEK_DATA_DIR ?? './data';
   const port = overrides.port ?? intEnv('PORT', 8080);
@@ -77,5 +88,6 @@ export function loadConfig(overrides: Overrides = {}): Config {
     statsTimeZone: process.env.STATS_TIME_ZONE ?? 'Europe/Moscow',
     logLevel: process.env.LOG_LEVEL ?? 'info',
     workers: process.env.KOPEK_WORKERS !== '0',
+    trustProxy: parseTrustProxy(process.env.TRUST_PROXY),
   };
 }

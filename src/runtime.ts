@@ -105,6 +105,7 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
       await worker.runOnce();
       await engine.expireDue();
       await engine.resolveUnsettled();
+      await engine.releaseVerificationHolds();
     } catch (error) {
       log.error({ err: error }, 'background tick failed');
     }

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { limits } from '../domain/limits.ts';
 import type { Gateway } from '../runtime.ts';
 import { createMetrics } from './metrics.ts';
+import { paymentPages } from './pages/plugin.ts';
 
 /**
  * Builds the HTTP server (without listening: tests use `inject`). Each dialect will be one
@@ -12,7 +13,8 @@ export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: gateway.log as FastifyBaseLogger,
     bodyLimit: limits.bodyBytesMax,
-    trustProxy: true,
+    // Client IPs (rate limits, logs) come from X-Forwarded-For only behind a proxy we name.
+    trustProxy: gateway.config.trustProxy,
   });
   const metrics = createMetrics(gateway.database);
 
@@ -37,6 +39,7 @@ export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
     return metrics.registry.metrics();
   });
 
+  await app.register(paymentPages, { gateway });
   for (const dialect of gateway.dialects) await app.register(dialect.plugin, { gateway });
 
   app.setNotFoundHandler((req, reply) =>

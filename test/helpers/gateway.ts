@@ -57,6 +57,7 @@ export async function testGateway(
     statsTimeZone: 'Europe/Moscow',
     logLevel: 'debug',
     workers: false,
+    trustProxy: false,
     ...options.config,
   };
   const gateway = await openGateway(config, {

@@ -1,0 +1,42 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type Pages, sendError } from './context.ts';
+import { isLang } from './i18n.ts';
+import { publicIdPattern } from './pay-routes.ts';
+
+/**
+ * The payment-page addresses the emulated providers hand out, each redirected to the one
+ * hosted page: Paymega's `/hpp/?cpi=cpi_<publicId>` and PayKeeper's `/bill/<invoice id>/`.
+ * A merchant that builds such links itself keeps working after changing only the host.
+ */
+type InvoiceParams = { Params: { invoiceId: string } };
+
+/** PayKeeper invoice ids are 19-digit numbers (engine/invoices.ts). */
+const invoiceIdPattern = /^\d{1,19}$/;
+
+export function registerAliasRoutes(app: FastifyInstance, pages: Pages): void {
+  /** A chosen language travels along; the rest of the query does not. */
+  const toPay = (req: FastifyRequest, reply: FastifyReply, publicId: string) => {
+    const lang = (req.query as Record<string, unknown>).lang;
+    return reply.redirect(`/pay/${publicId}${isLang(lang) ? `?lang=${lang}` : ''}`, 302);
+  };
+
+  const hpp = async (req: FastifyRequest, reply: FastifyReply) => {
+    const cpi = (req.query as Record<string, unknown>).cpi;
+    const publicId = typeof cpi === 'string' && cpi.startsWith('cpi_') ? cpi.slice(4) : '';
+    if (!publicIdPattern.test(publicId)) return sendError(pages, req, reply, 'notFound');
+    return toPay(req, reply, publicId);
+  };
+  app.get('/hpp', hpp);
+  app.get('/hpp/', hpp);
+
+  const bill = async (req: FastifyRequest<InvoiceParams>, reply: FastifyReply) => {
+    const { invoiceId } = req.params;
+    const invoice = invoiceIdPattern.test(invoiceId)
+      ? await pages.engine.getInvoice({ id: invoiceId })
+      : null;
+    if (!invoice) return sendError(pages, req, reply, 'notFound');
+    return toPay(req, reply, invoice.paymentPublicId);
+  };
+  app.get<InvoiceParams>('/bill/:invoiceId', bill);
+  app.get<InvoiceParams>('/bill/:invoiceId/', bill);
+}

@@ -1,0 +1,141 @@
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply } from 'fastify';
+import type { Config } from '../../config.ts';
+
+/**
+ * What protects the payment and ACS pages: response headers (a CSP with no inline code, no
+ * framing, no referrer), a CSRF token on every form that changes something, and the bounds
+ * of the per-IP rate limits (in addition to the engine's per-payment attempt limit).
+ */
+export const pageLimits = {
+  /** Card submissions per client IP and minute: a payer needs a handful, a card tester hundreds. */
+  attemptsPerIpPerMinute: 20,
+  /** One-time-code answers at the ACS per client IP and minute. */
+  acsAnswersPerIpPerMinute: 20,
+  /** Every other POST of the pages (cancel, 3-DS returns, method step) per client IP and minute. */
+  postsPerIpPerMinute: 60,
+  /** A form of four card fields and a token is well under this. */
+  formBodyBytesMax: 16 << 10,
+  /** How long a result page shows before it sends the payer back to the shop. */
+  redirectDelaySeconds: 3,
+  /** How often the "processing" page looks again while the bank works. */
+  processingRefreshSeconds: 3,
+} as const;
+
+export type PageSecurity = {
+  /** Origins forms on the page may submit to (and be redirected to), besides 'self'. */
+  formAction?: readonly string[];
+  /** Origins the page may frame (the 3-DS Method iframe); none by default. */
+  frameSrc?: readonly string[];
+  /** `'self'` only for pages that live in our own hidden iframe (3-DS Method). */
+  frameable?: boolean;
+};
+
+/** `https://shop.test/ok?x=1` → `https://shop.test`: what a CSP source list takes. */
+export function originOf(url: string | undefined): string | null {
+  if (!url) return null;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+const sources = (extra: readonly string[] | undefined, base: string): string =>
+  [base, ...new Set((extra ?? []).filter((o) => originOf(o) === o))].join(' ');
+
+export function contentSecurityPolicy(s: PageSecurity = {}): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `form-action ${sources(s.formAction, "'self'")}`,
+    `frame-src ${s.frameSrc?.length ? sources(s.frameSrc, "'self'") : "'none'"}`,
+    `frame-ancestors ${s.frameable ? "'self'" : "'none'"}`,
+    "base-uri 'none'",
+  ].join('; ');
+}
+
+export function setPageHeaders(reply: FastifyReply, s: PageSecurity = {}): void {
+  reply
+    .header('content-security-policy', contentSecurityPolicy(s))
+    .header('x-frame-options', s.frameable ? 'SAMEORIGIN' : 'DENY')
+    .header('referrer-policy', 'no-referrer')
+    .header('x-content-type-options', 'nosniff')
+    // A payment page shows live state and a one-use token: never from a cache.
+    .header('cache-control', 'no-store')
+    .header('permissions-policy', 'camera=(), microphone=(), geolocation=()');
+}
+
+/** `a=1; b=2` → Map; at most 32 cookies are looked at, names and values as sent. */
+export function parseCookies(header: string | undefined): Map<string, string> {
+  const jar = new Map<string, string>();
+  for (const part of (header ?? '').split(';').slice(0, 32)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    const name = part.slice(0, eq).trim();
+    if (!jar.has(name)) jar.set(name, part.slice(eq + 1).trim());
+  }
+  return jar;
+}
+
+export const csrfCookie = 'kopek_csrf';
+export const csrfField = 'csrf';
+
+/**
+ * Signed double-submit CSRF tokens, bound to one payment. The token is `nonce.mac` with
+ * mac = HMAC(key, publicId + nonce); it sits in an HttpOnly cookie scoped to the payment's
+ * path and in a hidden form field. A POST passes only when both are present, equal, and the
+ * mac is right for this payment: another site can neither read the cookie nor mint a pair,
+ * even one that can plant cookies, since the key never leaves the server. Nothing is stored,
+ * so any gateway process can check a token another one issued.
+ */
+export class CsrfGuard {
+  readonly #key: Buffer;
+  readonly #secure: boolean;
+
+  constructor(key: Buffer, secureCookie: boolean) {
+    this.#key = key;
+    this.#secure = secureCookie;
+  }
+
+  /** The key is derived from the active master key, as the simulator's 3-DS key is. */
+  static fromConfig(config: Config): CsrfGuard {
+    const master = config.keyring.keys.get(config.keyring.activeKeyId)!;
+    const key = Buffer.from(hkdfSync('sha256', master, 'kopek', 'pay-page-csrf', 32));
+    return new CsrfGuard(key, config.publicUrl.startsWith('https:'));
+  }
+
+  #mac(publicId: string, nonce: string): string {
+    return createHmac('sha256', this.#key).update(`pay-csrf.${publicId}.${nonce}`).digest('base64url');
+  }
+
+  #valid(publicId: string, token: string): boolean {
+    const [nonce, mac, extra] = token.split('.');
+    if (!nonce || !mac || extra !== undefined || nonce.length > 64) return false;
+    return same(mac, this.#mac(publicId, nonce));
+  }
+
+  /** The token for this payment's form: the one already in the cookie if valid, else a new one. */
+  issue(publicId: string, cookieToken: string | undefined): { token: string; setCookie: string | null } {
+    if (cookieToken && this.#valid(publicId, cookieToken)) return { token: cookieToken, setCookie: null };
+    const nonce = randomBytes(18).toString('base64url');
+    const token = `${nonce}.${this.#mac(publicId, nonce)}`;
+    const attributes = [`Path=/pay/${publicId}`, 'HttpOnly', 'SameSite=Lax', 'Max-Age=86400'];
+    if (this.#secure) attributes.push('Secure');
+    return { token, setCookie: `${csrfCookie}=${token}; ${attributes.join('; ')}` };
+  }
+
+  verify(publicId: string, formToken: unknown, cookieToken: string | undefined): boolean {
+    if (typeof formToken !== 'string' || !cookieToken || formToken.length > 256) return false;
+    return same(formToken, cookieToken) && this.#valid(publicId, formToken);
+  }
+}
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
