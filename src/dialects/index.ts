@@ -1,4 +1,5 @@
 import type { DialectModule } from './dialect.ts';
+import { paymega } from './paymega/index.ts';
 
 /** Every dialect the gateway speaks. Add one line per dialect. */
-export const dialects: readonly DialectModule[] = [];
+export const dialects: readonly DialectModule[] = [paymega];

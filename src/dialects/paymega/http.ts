@@ -1,0 +1,188 @@
+import type { TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { type ValueError, ValueErrorType } from '@sinclair/typebox/errors';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { EngineError } from '../../domain/errors.ts';
+import { limits } from '../../domain/limits.ts';
+import type { Account, InvoiceContext } from './invoice.ts';
+import { writeJson } from './json.ts';
+import { type ErrorBody, engineFailure, errorListOf } from './map.ts';
+
+/**
+ * Paymega's HTTP conventions, shared by both APIs: bodies as clients really send them,
+ * validation messages in Symfony's words, every failure in Paymega's error documents, 405 for
+ * a wrong method, and the two ways of authenticating.
+ */
+
+/** A failure already in Paymega's format; thrown anywhere, rendered by the error handler. */
+export class WireError extends Error {
+  constructor(
+    readonly http: number,
+    readonly body: ErrorBody,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(`paymega ${http}`);
+  }
+}
+
+export const fieldError = (fields: Record<string, string>) => new WireError(422, { errors: fields });
+export const statusError = (http: number, headers?: Record<string, string>) =>
+  new WireError(http, errorListOf(http), headers);
+export const fromEngine = (error: EngineError) => {
+  const failure = engineFailure(error);
+  return new WireError(failure.http, failure.body);
+};
+
+export const send = (reply: FastifyReply, http: number, body: unknown) =>
+  reply.code(http).type('application/json; charset=utf-8').send(writeJson(body));
+
+// ---- the wire: bodies, schemas, errors ----
+
+/** `customer[address][city]=x` → `{ customer: { address: { city: 'x' } } }`; the last value wins. */
+export function formToObject(text: string): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(text)) {
+    const match = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(key);
+    const path = match ? [match[1]!, ...[...match[2]!.matchAll(/\[([^[\]]*)\]/g)].map((m) => m[1]!)] : [key];
+    if (path.some((p) => p === '__proto__' || p === 'constructor' || p === 'prototype' || p === '')) continue;
+    let node = root;
+    for (const part of path.slice(0, -1)) {
+      const next = node[part];
+      node[part] = typeof next === 'object' && next !== null ? next : {};
+      node = node[part] as Record<string, unknown>;
+    }
+    node[path.at(-1)!] = value;
+  }
+  return root;
+}
+
+/**
+ * Every body, whatever it claims to be: JSON (also when a client labels it a form, as PHP's
+ * curl does by default), or an HTML form with PHP brackets. Empty is `{}`.
+ */
+export function setUpWire(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: limits.bodyBytesMax }, (req, body, done) => {
+    const text = String(body).trim();
+    const type = String(req.headers['content-type'] ?? '').toLowerCase();
+    if (text === '') return done(null, {});
+    if (type.includes('json') || text.startsWith('{') || text.startsWith('[')) {
+      try {
+        return done(null, JSON.parse(text));
+      } catch {
+        return done(statusError(400), undefined);
+      }
+    }
+    if (type.startsWith('application/x-www-form-urlencoded')) return done(null, formToObject(text));
+    return done(statusError(415), undefined);
+  });
+  app.setValidatorCompiler(({ schema }) => {
+    const check = TypeCompiler.Compile(schema as TSchema);
+    return (data: unknown) => {
+      const value = data ?? {};
+      return check.Check(value) ? { value } : { error: fieldError(fieldErrorsOf(check.Errors(value))) };
+    };
+  });
+  app.setErrorHandler((error: Error & { statusCode?: number }, req, reply) => {
+    if (error instanceof WireError) {
+      reply.headers(error.headers);
+      return send(reply, error.http, error.body);
+    }
+    const status = error.statusCode;
+    if (status && status >= 400 && status < 500) return send(reply, status, errorListOf(status));
+    req.log.error({ err: error }, 'paymega: unhandled error');
+    return send(reply, 500, errorListOf(500));
+  });
+  app.setNotFoundHandler((_req, reply) => send(reply, 404, errorListOf(404)));
+}
+
+/** TypeBox's findings as Symfony's validator words them, one message per field. */
+function fieldErrorsOf(found: Iterable<ValueError>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const e of found) {
+    // fields of `data.attributes` by their own names, as Paymega reports them
+    const name =
+      e.path
+        .replace(/^\/data\/attributes\//, '')
+        .replace(/^\//, '')
+        .replaceAll('/', '.') || 'data';
+    fields[name] ??= messageOf(e);
+  }
+  return fields;
+}
+
+function messageOf(e: ValueError): string {
+  switch (e.type) {
+    case ValueErrorType.ObjectRequiredProperty:
+    case ValueErrorType.StringMinLength:
+      return 'This value should not be blank.';
+    case ValueErrorType.StringMaxLength:
+      return `This value is too long. It should have ${e.schema.maxLength} characters or less.`;
+    case ValueErrorType.String:
+      return 'This value should be of type string.';
+    case ValueErrorType.Boolean:
+      return 'This value should be of type bool.';
+    case ValueErrorType.Object:
+      return 'This value should be of type array.';
+    case ValueErrorType.Never:
+      return 'This field was not expected.';
+    case ValueErrorType.Literal:
+      return 'The value you selected is not a valid choice.';
+    case ValueErrorType.Union:
+      return (e.schema.anyOf as TSchema[]).every((s) => 'const' in s)
+        ? 'The value you selected is not a valid choice.'
+        : 'This value should be of type numeric.';
+    default:
+      return 'This value is not valid.';
+  }
+}
+
+/** Answers 405 for the methods a path does not take (Fastify alone would say 404). */
+export function refuseOtherMethods(app: FastifyInstance, url: string, allowed: HTTPMethods[]): void {
+  const others = (['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const).filter((m) => !allowed.includes(m));
+  app.route({ method: others, url, handler: async (_req, reply) => send(reply, 405, errorListOf(405)) });
+}
+
+// ---- authentication ----
+
+/** The account each request speaks for, set by its auth hook; not a decoration of the request. */
+const accounts = new WeakMap<FastifyRequest, Account & { testKey: boolean }>();
+export const accountOf = (req: FastifyRequest) => {
+  const account = accounts.get(req);
+  if (!account) throw new Error('route without an auth hook');
+  return account;
+};
+
+/** `public_key` from the body, or from the query of a GET. `creates`: refused when the account forbids it. */
+export const publicAuth =
+  (ctx: InvoiceContext, options: { creates: boolean }) =>
+  async (req: FastifyRequest): Promise<void> => {
+    const fromBody = (req.body as { public_key?: unknown } | undefined)?.public_key;
+    const key = fromBody ?? (req.query as { public_key?: unknown }).public_key;
+    if (typeof key !== 'string' || key === '') throw statusError(401);
+    const auth = await ctx.engine.authenticateByPublicKey(key);
+    if (!auth) throw statusError(401);
+    if (auth.merchant.status !== 'active') throw statusError(403);
+    if (options.creates && auth.merchant.settings.publicAccess === false) throw statusError(403);
+    accounts.set(req, {
+      merchant: auth.merchant,
+      accountId: auth.login,
+      testKey: key.startsWith('pk_test_'),
+    });
+  };
+
+/** Basic auth: the account id as login, the secret key as password. */
+export const privateAuth =
+  (ctx: InvoiceContext) =>
+  async (req: FastifyRequest): Promise<void> => {
+    const unauthorized = statusError(401, { 'www-authenticate': 'Basic realm="Paymega API"' });
+    const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(req.headers.authorization ?? '');
+    if (!match) throw unauthorized;
+    const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 1) throw unauthorized;
+    const auth = await ctx.engine.authenticate('paymega', decoded.slice(0, colon), decoded.slice(colon + 1));
+    if (!auth) throw unauthorized;
+    if (auth.merchant.status !== 'active') throw statusError(403);
+    accounts.set(req, { merchant: auth.merchant, accountId: auth.login, testKey: true });
+  };

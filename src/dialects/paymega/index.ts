@@ -1,0 +1,13 @@
+import type { DialectModule } from '../dialect.ts';
+import { callbackHandler, callbackRetryPolicy, paymegaNotifier } from './callbacks.ts';
+import { callbackChannel } from './invoice.ts';
+import { paymegaPlugin } from './routes.ts';
+
+/** Paymega (shared/specs/paymega-hpp-api.txt): public and private APIs, signed callbacks. */
+export const paymega: DialectModule = {
+  name: 'paymega',
+  plugin: paymegaPlugin,
+  notifiers: [paymegaNotifier],
+  handlers: (gateway) => new Map([[callbackChannel, callbackHandler(gateway)]]),
+  retryPolicies: new Map([[callbackChannel, callbackRetryPolicy]]),
+};

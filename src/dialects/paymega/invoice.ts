@@ -1,0 +1,91 @@
+import { createHmac, hkdfSync } from 'node:crypto';
+import type { Config } from '../../config.ts';
+import type { Engine } from '../../engine/engine.ts';
+import type { Merchant } from '../../engine/merchants.ts';
+import type { Payment } from '../../engine/payment-view.ts';
+import type { InvoiceFacts } from './documents.ts';
+import { invoiceIdOf, serviceOfPayment } from './map.ts';
+
+/** The outbox channel of Paymega callbacks. */
+export const callbackChannel = 'callback.paymega';
+
+/** What rendering an invoice needs beyond the payment: the engine, and where the page lives. */
+export type InvoiceContext = { engine: Engine; publicUrl: string; tokenKey: Buffer };
+
+/** The Paymega account a request or a callback speaks for. */
+export type Account = { merchant: Merchant; accountId: string };
+
+export function invoiceContext(parts: { engine: Engine; config: Config }): InvoiceContext {
+  const { keyring } = parts.config;
+  const master = keyring.keys.get(keyring.activeKeyId);
+  if (!master) throw new Error('the active master key is missing from the keyring');
+  return {
+    engine: parts.engine,
+    publicUrl: parts.config.publicUrl,
+    // derived from the master key: no extra secret to manage
+    tokenKey: Buffer.from(hkdfSync('sha256', master, 'kopek', 'paymega-page-token', 32)),
+  };
+}
+
+const base64url = (data: string | Buffer) => Buffer.from(data).toString('base64url');
+
+/**
+ * The payment session token of `flow_data.metadata.token`: an HS256 JWT naming the invoice
+ * (`sid`) until it expires, as Paymega hands its checkout. Deterministic, so every rendering
+ * of one invoice carries the same token.
+ */
+export function pageToken(ctx: InvoiceContext, payment: Payment): string {
+  const head = base64url(JSON.stringify({ typ: 'JWT', alg: 'HS256' }));
+  const body = base64url(
+    JSON.stringify({
+      sid: invoiceIdOf(payment.publicId),
+      exp: Math.floor(payment.expiresAt.getTime() / 1000),
+    }),
+  );
+  const signature = createHmac('sha256', ctx.tokenKey).update(`${head}.${body}`).digest('base64url');
+  return `${head}.${body}.${signature}`;
+}
+
+/**
+ * Gathers what the documents of some invoices of one account say besides the payment itself:
+ * the service, whether the last refund was refused, and the callback log. A few queries for
+ * the whole page, not per invoice.
+ */
+export async function loadInvoices(
+  ctx: InvoiceContext,
+  account: Account,
+  payments: readonly Payment[],
+): Promise<InvoiceFacts[]> {
+  if (payments.length === 0) return [];
+  const { engine } = ctx;
+  const merchantId = account.merchant.id;
+  const ids = payments.map((p) => p.id);
+  const [services, refunds, callbacks] = await Promise.all([
+    engine.listServices(merchantId),
+    engine.listRefundsOf(merchantId, ids),
+    engine.listDeliveries({ merchantId, channel: callbackChannel, paymentIds: ids }),
+  ]);
+  const website = account.merchant.settings.website;
+  return payments.map((payment) => {
+    const own = refunds.filter((r) => r.paymentId === payment.id);
+    return {
+      payment,
+      service: serviceOfPayment(payment, services),
+      accountId: account.accountId,
+      lastRefundFailed: own.at(-1)?.status === 'failed',
+      callbacks: callbacks.filter((c) => c.paymentId === payment.id),
+      merchantUrl: typeof website === 'string' && website !== '' ? website : null,
+      pageUrl: `${ctx.publicUrl}/pay/${payment.publicId}`,
+      pageToken: pageToken(ctx, payment),
+    };
+  });
+}
+
+export async function loadInvoice(
+  ctx: InvoiceContext,
+  account: Account,
+  payment: Payment,
+): Promise<InvoiceFacts> {
+  const [facts] = await loadInvoices(ctx, account, [payment]);
+  return facts!;
+}

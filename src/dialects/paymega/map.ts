@@ -1,0 +1,491 @@
+import { createHash } from 'node:crypto';
+import type { DeclineReason } from '../../acquiring/connector.ts';
+import type { Currency } from '../../domain/currency.ts';
+import type { EngineError, EngineErrorCode } from '../../domain/errors.ts';
+import { formatMajor, type MoneyParseError, parseMajor } from '../../domain/money.ts';
+import { fail, ok, type Result } from '../../domain/result.ts';
+import type { PaymentStatus } from '../../domain/states.ts';
+import type { Service } from '../../engine/merchants.ts';
+import type { DomainEvent } from '../../engine/notify.ts';
+import type { Payment, ReturnUrls } from '../../engine/payment-view.ts';
+import type { TestOutcome } from '../../engine/test-method.ts';
+import { RawNumber } from './json.ts';
+import type { PaymentMethod, ServiceField, Wire } from './wire.ts';
+
+/**
+ * Pure conversions between Paymega's wire and the engine: the amount codec, ids, the service
+ * catalogue, the status and error tables. The documents built from them are in documents.ts.
+ */
+
+// ---- amounts: the one codec ----
+
+const amountMessages: Record<MoneyParseError, string> = {
+  not_a_number: 'This value should be of type numeric.',
+  negative: 'This value should be greater than 0.',
+  too_many_decimals: 'This value is not valid.',
+  too_large: 'This value is too large.',
+};
+
+/** JSON numbers in major units (`123.45`), read and written digit for digit. */
+export const pmAmount = {
+  parse(input: unknown, currency: Currency): Result<bigint, string> {
+    const parsed = parseMajor(input, currency);
+    if (!parsed.ok) return fail(amountMessages[parsed.error]);
+    if (parsed.value === 0n) return fail(amountMessages.negative);
+    return parsed;
+  },
+  /** `10000` → `100`, `12345` → `123.45`, `12340` → `123.4`: what PHP prints for the float. */
+  print(amountMinor: bigint, currency: Currency): RawNumber {
+    const text = formatMajor(amountMinor, currency);
+    return new RawNumber(text.includes('.') ? text.replace(/\.?0+$/, '') : text);
+  },
+};
+
+/** Fee rates are parts per million in the engine and percent on the wire: 25_000 → `2.5`. */
+export const printRatePercent = (ppm: bigint): RawNumber => {
+  const text = `${ppm / 10_000n}.${(ppm % 10_000n).toString().padStart(4, '0')}`;
+  return new RawNumber(text.replace(/\.?0+$/, ''));
+};
+
+// ---- ids ----
+
+const base62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** A stable id from a name: 16 base62 characters of its SHA-256. */
+function derivedId(name: string): string {
+  let n = BigInt(`0x${createHash('sha256').update(name).digest('hex')}`);
+  let out = '';
+  for (let i = 0; i < 16; i++) {
+    out += base62[Number(n % 62n)];
+    n /= 62n;
+  }
+  return out;
+}
+
+export const invoiceIdOf = (publicId: string): string => `cpi_${publicId}`;
+/** `cpi_` + the payment's public id; anything else names no invoice. */
+export const publicIdOf = (invoiceId: string): string | null =>
+  /^cpi_([0-9A-Za-z]{16})$/.exec(invoiceId)?.[1] ?? null;
+export const customerIdOf = (merchantId: bigint, reference: string): string =>
+  `cus_${derivedId(`customer:${merchantId}:${reference}`)}`;
+export const serviceIdOf = (service: Service): string =>
+  `comcps_${derivedId(`service:${service.merchantId}:${service.id}`)}`;
+
+// ---- services and methods ----
+
+/** Method logos are served by the public API itself (routes.ts): no third-party host involved. */
+export const methodLogoUrl = (publicUrl: string, code: string): string =>
+  `${publicUrl}/public-api/static/payment-methods/${code}.svg`;
+
+export type PmMethod = {
+  /** Paymega's method code and the flow of its services. */
+  code: string;
+  flow: string;
+  category: string;
+  name: { en: string; ru: string; uk: string };
+  /** Paymega's limits of one payment, in major units. */
+  amountMinMajor: string;
+  amountMaxMajor: string;
+  fields: readonly ServiceField[];
+};
+
+/** The test service's one field: the outcome the merchant's automated test wants. */
+export const testStatusField: ServiceField = {
+  key: 'status',
+  type: 'string',
+  label: { ru: 'Статус', en: 'Status', uk: 'Статус' },
+  example: null,
+  hint: { ru: 'Введите статус', en: 'Enter Status', uk: 'Введіть статус' },
+  regexp: '^[a-zA-Z_]*$',
+  required: true,
+  position: 0,
+};
+
+/** Engine payment methods Paymega offers, by the engine's `services.method`. */
+export const pmMethods: Readonly<Record<string, PmMethod>> = {
+  card: {
+    code: 'payment_card',
+    flow: 'hpp',
+    category: 'payment_card',
+    name: { en: 'Payment card', ru: 'Платежная карта', uk: 'Платіжна карта' },
+    amountMinMajor: '0.01',
+    amountMaxMajor: '1000000',
+    fields: [],
+  },
+  test: {
+    code: 'test',
+    flow: 'test',
+    category: 'alternative',
+    name: { en: 'Test', ru: 'Тест', uk: 'Тест' },
+    amountMinMajor: '0.01',
+    amountMaxMajor: '9999999',
+    fields: [testStatusField],
+  },
+};
+
+/** A pay service of the engine's catalogue, as Paymega names it (`card_usd` → `payment_card_usd_hpp`). */
+export type PmService = { code: string; method: PmMethod; currency: Currency; engine: Service | null };
+
+export const serviceCodeOf = (method: PmMethod, currency: Currency): string =>
+  `${method.code}_${currency.toLowerCase()}_${method.flow}`;
+
+export function toPmService(service: Service): PmService | null {
+  const method = pmMethods[service.method];
+  if (service.kind !== 'pay' || !method) return null;
+  return {
+    code: serviceCodeOf(method, service.currency),
+    method,
+    currency: service.currency,
+    engine: service,
+  };
+}
+
+/** The service a payment was made with; payments of other dialects may name none. */
+export function serviceOfPayment(payment: Payment, services: readonly Service[]): PmService {
+  const own = services.find((s) => s.id === payment.serviceId);
+  const mapped = own ? toPmService(own) : null;
+  if (mapped) return mapped;
+  const method = pmMethods[payment.system] ?? pmMethods.card!;
+  return { code: serviceCodeOf(method, payment.currency), method, currency: payment.currency, engine: null };
+}
+
+export const paymentMethodOf = (method: PmMethod, publicUrl: string): Wire<PaymentMethod> => ({
+  code: method.code,
+  category: method.category,
+  description: '',
+  name: method.name,
+  logo: methodLogoUrl(publicUrl, method.code),
+  icon: methodLogoUrl(publicUrl, method.code),
+  metadata: null,
+  position: null,
+  hide: null,
+});
+
+/** The test service's `status` field decides the outcome; null leaves the invoice pending. */
+export const testStatusOutcomes: Readonly<Record<string, TestOutcome | null>> = {
+  processed: 'approve',
+  success: 'approve',
+  process_failed: 'decline',
+  fail: 'decline',
+  failed: 'decline',
+  process_pending: null,
+  pending: null,
+};
+
+/**
+ * Checks `service_fields` against the service's field definitions (required, regexp), and
+ * names each failing field as Paymega does (`service_fields.status`).
+ */
+export function checkServiceFields(
+  method: PmMethod,
+  given: Record<string, unknown> | undefined,
+): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const field of method.fields) {
+    const value = given?.[field.key];
+    const name = `service_fields.${field.key}`;
+    if (value === undefined || value === null || value === '') {
+      if (field.required) errors[name] = 'This value should not be blank.';
+    } else if (typeof value !== 'string') errors[name] = 'This value should be of type string.';
+    else if (!new RegExp(field.regexp).test(value)) errors[name] = 'This value is not valid.';
+    else if (method.code === 'test' && !Object.hasOwn(testStatusOutcomes, value.toLowerCase()))
+      errors[name] = 'The value you selected is not a valid choice.';
+  }
+  return errors;
+}
+
+// ---- statuses ----
+
+export const pmStatuses = [
+  'created',
+  'process_pending',
+  'processed',
+  'process_failed',
+  'expired',
+  'refund_pending',
+  'partially_refunded',
+  'refunded',
+  'refund_failed',
+] as const;
+export type PmStatus = (typeof pmStatuses)[number];
+
+/** Canceled or expired after an approved `verify` (a hold): the verification itself succeeded. */
+type Rule = PmStatus | { unpaid: PmStatus; afterAuthorization: PmStatus };
+
+/**
+ * The invoice status of each core status. Paymega's `created` (no payment invoked yet) and
+ * `expired` (expired before a method was chosen) never occur: every invoice is invoked on the
+ * hosted page at once, and an unpaid one expires as `process_failed` / `expired`, as in the
+ * spec's example. Refunds in flight (`refund_pending`) and a refused last refund
+ * (`refund_failed`) come from the refunds, see `invoiceStatusOf`.
+ */
+export const pmStatus = {
+  created: 'process_pending',
+  pending: 'process_pending',
+  unknown: 'process_pending',
+  authorized: 'processed',
+  captured: 'processed',
+  partially_refunded: 'partially_refunded',
+  refunded: 'refunded',
+  failed: 'process_failed',
+  canceled: { unpaid: 'process_failed', afterAuthorization: 'processed' },
+  expired: { unpaid: 'process_failed', afterAuthorization: 'processed' },
+} as const satisfies Record<PaymentStatus, Rule>;
+
+/** What the engine knows of a payment's refunds that its status does not say. */
+export type RefundFacts = { lastRefundFailed: boolean };
+
+export function invoiceStatusOf(payment: Payment, refunds: RefundFacts): PmStatus {
+  const rule: Rule = pmStatus[payment.status];
+  const base =
+    typeof rule === 'string' ? rule : payment.authorizedMinor > 0n ? rule.afterAuthorization : rule.unpaid;
+  if (payment.refundReservedMinor > 0n) return 'refund_pending';
+  if (refunds.lastRefundFailed && (base === 'processed' || base === 'partially_refunded'))
+    return 'refund_failed';
+  return base;
+}
+
+/** Paymega's resolution of a declined card, by the bank's reason. */
+export const declineResolution = {
+  do_not_honor: 'do_not_honor',
+  insufficient_funds: 'insufficient_funds',
+  expired_card: 'card_expired',
+  lost_card: 'lost_card',
+  stolen_card: 'stolen_card',
+  invalid_card: 'invalid_card',
+  processing_error: 'processing_error',
+  authentication_failed: 'authentication_failed',
+  not_permitted: 'not_permitted',
+} as const satisfies Record<DeclineReason, string>;
+
+/** `ok`, or why the invoice failed; the public API writes `ok` as `OK`. */
+export function resolutionOf(payment: Payment, status: PmStatus): string {
+  if (status === 'refund_failed') return 'refund_declined';
+  if (status !== 'process_failed') return 'ok';
+  if (payment.status === 'expired') return 'expired';
+  if (payment.status === 'canceled') return 'canceled';
+  const reason = payment.decline?.reason;
+  return reason && Object.hasOwn(declineResolution, reason)
+    ? declineResolution[reason as DeclineReason]
+    : 'unknown_error';
+}
+
+export const publicResolution = (resolution: string): string => (resolution === 'ok' ? 'OK' : resolution);
+
+/** The state of the invoice's payment on the provider's page (public `active_payment.status`). */
+export const activePaymentStatus = {
+  created: 'created',
+  process_pending: 'invoked',
+  processed: 'processed',
+  process_failed: 'process_failed',
+  expired: 'process_failed',
+  refund_pending: 'processed',
+  partially_refunded: 'processed',
+  refunded: 'processed',
+  refund_failed: 'processed',
+} as const satisfies Record<PmStatus, string>;
+
+/**
+ * Which engine events change the invoice's status, and to what: a callback goes out for each.
+ * The hop created → pending (the bank is asked) and a declined attempt that lets the payer try
+ * again stay `process_pending`; a refund's payment event is told by the refund's own event.
+ */
+export function callbackStatusOf(event: DomainEvent): PmStatus | null {
+  if (event.type === 'payout') return null;
+  const { payment } = event;
+  if (event.type === 'refund') {
+    if (event.name === 'refund.pending') return 'refund_pending';
+    if (event.name === 'refund.failed') return 'refund_failed';
+    if (event.name === 'refund.succeeded') return invoiceStatusOf(payment, { lastRefundFailed: false });
+    return null;
+  }
+  switch (payment.status) {
+    case 'created':
+      return payment.attempts === 0 ? 'process_pending' : null;
+    case 'pending':
+    case 'unknown':
+    case 'partially_refunded':
+    case 'refunded':
+      return null;
+    case 'canceled':
+    case 'expired':
+      return payment.authorizedMinor > 0n ? null : 'process_failed';
+    default:
+      return invoiceStatusOf(payment, { lastRefundFailed: false });
+  }
+}
+
+// ---- return URLs ----
+
+/**
+ * Paymega has one universal `return_url` and per-outcome `return_urls`; the engine has one
+ * URL per outcome. Each outcome takes its own URL or the universal one, and the universal one
+ * is kept as the engine's `cancel` (a payer who gives up goes back to it), whence it is read back.
+ */
+export function toReturnUrls(
+  returnUrl?: string,
+  urls?: { success?: string; fail?: string; pending?: string },
+) {
+  const out: ReturnUrls = {};
+  const success = urls?.success ?? returnUrl;
+  const failUrl = urls?.fail ?? returnUrl;
+  const pending = urls?.pending ?? returnUrl;
+  if (success !== undefined) out.success = success;
+  if (failUrl !== undefined) out.fail = failUrl;
+  if (pending !== undefined) out.pending = pending;
+  if (returnUrl !== undefined) out.cancel = returnUrl;
+  return out;
+}
+
+const isHttpUrl = (text: string): boolean => {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+};
+
+/** The URLs of an invoice, each named as the merchant sent it (the engine sees them merged). */
+export function checkUrls(urls: {
+  return_url?: string;
+  return_urls?: Record<string, string | undefined>;
+  callback_url?: string;
+}): Record<string, string> {
+  const named: [string, string | undefined][] = [
+    ['return_url', urls.return_url],
+    ...Object.entries(urls.return_urls ?? {}).map(([k, v]): [string, string | undefined] => [
+      `return_urls.${k}`,
+      v,
+    ]),
+    ['callback_url', urls.callback_url],
+  ];
+  const errors: Record<string, string> = {};
+  for (const [name, url] of named)
+    if (url !== undefined && !isHttpUrl(url)) errors[name] = 'This value is not a valid URL.';
+  return errors;
+}
+
+// ---- errors: one table for every engine failure ----
+
+export type PmFail = { http: 401 | 403 | 404 | 409 | 422 | 502 | 503; message?: string; field?: string };
+
+export const pmFail = {
+  invalid_amount: { http: 422, field: 'amount', message: 'This value should be greater than 0.' },
+  invalid_currency: { http: 422, field: 'currency', message: 'This value is not a valid currency.' },
+  invalid_card: { http: 422, field: 'payment_card', message: 'This value is not valid.' },
+  invalid_argument: { http: 422, message: 'This value is not valid.' },
+  merchant_not_found: { http: 401 },
+  merchant_disabled: { http: 403 },
+  payment_not_found: { http: 404 },
+  refund_not_found: { http: 404 },
+  payout_not_found: { http: 404 },
+  card_not_found: { http: 404 },
+  invoice_not_found: { http: 404 },
+  service_not_found: {
+    http: 422,
+    field: 'service',
+    message: 'The value you selected is not a valid choice.',
+  },
+  user_not_found: { http: 404 },
+  exists_with_different_amount: { http: 409 },
+  exists_with_different_currency: { http: 409 },
+  exists_with_different_request: { http: 409 },
+  illegal_transition: { http: 422, field: 'status', message: 'The invoice is not in a suitable status.' },
+  payment_expired: { http: 422, field: 'status', message: 'The invoice has expired.' },
+  attempts_exhausted: { http: 422, field: 'status', message: 'No payment attempts are left.' },
+  capture_exceeds_authorized: {
+    http: 422,
+    field: 'amount',
+    message: 'This value should be less than or equal to the reserved amount.',
+  },
+  refund_exceeds_captured: {
+    http: 422,
+    field: 'amount',
+    message: 'This value should be less than or equal to the refundable amount.',
+  },
+  insufficient_balance: { http: 422, field: 'amount', message: 'Insufficient balance.' },
+  currency_mismatch: {
+    http: 422,
+    field: 'currency',
+    message: 'This value does not match the service currency.',
+  },
+  declined: { http: 422, field: 'status', message: 'Declined by the provider.' },
+  connector_unavailable: { http: 502 },
+} as const satisfies Record<EngineErrorCode, PmFail>;
+
+/** Engine field names as Paymega's clients know them. */
+const wireFields: Readonly<Record<string, string>> = {
+  externalId: 'reference_id',
+  callbackUrl: 'callback_url',
+  expiresAt: 'expires',
+  'returnUrls.success': 'return_urls.success',
+  'returnUrls.fail': 'return_urls.fail',
+  'returnUrls.pending': 'return_urls.pending',
+  'returnUrls.cancel': 'return_url',
+};
+
+const reasonPhrases: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
+
+export type ErrorBody =
+  | { errors: { status: string; code: string; title?: string; detail?: string }[] }
+  | { errors: Record<string, string> };
+
+/** `{"errors":[{"status":"Not Found","code":"404"}]}`; 5xx in the spec's `internal_error` shape. */
+export function errorListOf(http: number): ErrorBody {
+  if (http >= 500) {
+    const name = http === 500 ? 'internal_error' : (reasonPhrases[http] ?? 'internal_error');
+    const detail = http === 500 ? 'Internal server error.' : `${reasonPhrases[http] ?? 'Server error'}.`;
+    return { errors: [{ status: name, code: String(http), title: name, detail }] };
+  }
+  return { errors: [{ status: reasonPhrases[http] ?? 'Error', code: String(http) }] };
+}
+
+/** An engine failure as Paymega renders it: 422 with the field at fault, else the status list. */
+export function engineFailure(error: EngineError): { http: number; body: ErrorBody } {
+  const row: PmFail = pmFail[error.code];
+  if (row.http !== 422) return { http: row.http, body: errorListOf(row.http) };
+  const field = error.field ? (wireFields[error.field] ?? error.field) : (row.field ?? 'request');
+  const message =
+    error.code === 'invalid_argument' && error.detail === 'not an http(s) URL'
+      ? 'This value is not a valid URL.'
+      : (row.message ?? 'This value is not valid.');
+  return { http: 422, body: { errors: { [field]: message } } };
+}
+
+/** Paymega's limits of one service, in minor units, for the check before the engine's. */
+export function amountBoundsOf(method: PmMethod, currency: Currency): { min: bigint; max: bigint } {
+  const parse = (text: string) => {
+    const parsed = parseMajor(text, currency);
+    return parsed.ok ? parsed.value : 0n;
+  };
+  return { min: parse(method.amountMinMajor) || 1n, max: parse(method.amountMaxMajor) };
+}
+
+/** Checks an amount against the service's bounds; the message names the bound, as Symfony's does. */
+export function checkAmountBounds(minor: bigint, method: PmMethod, currency: Currency): string | null {
+  const { min, max } = amountBoundsOf(method, currency);
+  if (minor < min)
+    return `This value should be greater than or equal to ${pmAmount.print(min, currency).text}.`;
+  if (minor > max) return `This value should be less than or equal to ${pmAmount.print(max, currency).text}.`;
+  return null;
+}
+
+/** An engine refund amount from the wire, or the whole refundable rest when none is given. */
+export function refundAmountOf(input: unknown, currency: Currency): Result<bigint | undefined, string> {
+  if (input === undefined || input === null) return ok(undefined);
+  return pmAmount.parse(input, currency);
+}

@@ -1,0 +1,456 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { type Currency, isCurrency } from '../../domain/currency.ts';
+import { fail, ok, type Result } from '../../domain/result.ts';
+import type { Customer as EngineCustomer, Payment } from '../../engine/payment-view.ts';
+import type { Gateway } from '../../runtime.ts';
+import { paymentServiceOf, privateInvoiceOf, publicInvoiceOf } from './documents.ts';
+import {
+  accountOf,
+  fieldError,
+  fromEngine,
+  privateAuth,
+  publicAuth,
+  refuseOtherMethods,
+  send,
+  setUpWire,
+  statusError,
+} from './http.ts';
+import { type Account, type InvoiceContext, invoiceContext, loadInvoice, loadInvoices } from './invoice.ts';
+import { RawNumber } from './json.ts';
+import {
+  checkAmountBounds,
+  checkServiceFields,
+  checkUrls,
+  invoiceIdOf,
+  type PmService,
+  paymentMethodOf,
+  pmAmount,
+  publicIdOf,
+  refundAmountOf,
+  serviceIdOf,
+  testStatusOutcomes,
+  toPmService,
+  toReturnUrls,
+} from './map.ts';
+import { openApiDocument } from './openapi.ts';
+import {
+  type InvoiceAttributes,
+  Prerequest,
+  PrivateInvoiceRequest,
+  PublicInvoiceRequest,
+  RefundRequest,
+} from './wire.ts';
+
+/**
+ * Paymega's two APIs: `/public-api` (browsers and apps, `public_key` in the request) and
+ * `/api` (merchant back ends, Basic auth, JSON:API documents). Each is an encapsulated plugin
+ * with its own body parser, schema validator, error format, 404 and 405 (http.ts): every
+ * failure leaves in Paymega's shape. Routes authenticate, parse, map, call the engine, render.
+ */
+
+// ---- creating an invoice (both APIs and the form) ----
+
+const minuteMs = 60_000;
+const expiresWindowMs = { min: 14 * minuteMs, max: 2 * 24 * 60 * minuteMs };
+
+function parseExpires(text: string, now: Date): Result<Date, string> {
+  const iso = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?$/i.exec(
+    text.trim(),
+  );
+  if (!iso) return fail('This value is not a valid datetime.');
+  // no zone means UTC; `+0300` means `+03:00`
+  const zone = iso[3] ? iso[3].replace(/^([+-]\d{2})(\d{2})$/, '$1:$2') : 'Z';
+  const at = new Date(`${iso[1]}T${iso[2]}${zone}`);
+  if (Number.isNaN(at.getTime())) return fail('This value is not a valid datetime.');
+  const ahead = at.getTime() - now.getTime();
+  if (ahead < expiresWindowMs.min || ahead > expiresWindowMs.max)
+    return fail('This value should be between 14 minutes and 2 days from now.');
+  return ok(at);
+}
+
+type CreateInput = Omit<InvoiceAttributes, 'reference_id' | 'test_mode'> & {
+  reference_id?: string;
+  testMode: boolean;
+};
+
+/** `repeated`: the same request again; `conflict`: its reference id names another invoice. */
+type Creation = { outcome: 'created' | 'repeated' | 'conflict'; payment: Payment };
+
+function engineCustomer(c: InvoiceAttributes['customer']): EngineCustomer | undefined {
+  if (!c) return undefined;
+  const { reference_id, ...rest } = c;
+  return { id: reference_id, ...rest };
+}
+
+/**
+ * Checks what the engine cannot know (service names, Paymega's bounds, service fields,
+ * `expires`), all at once as Paymega reports them, then creates the payment. The test
+ * service settles at once when its `status` field asks for an outcome.
+ */
+async function createInvoice(ctx: InvoiceContext, account: Account, input: CreateInput): Promise<Creation> {
+  const { engine } = ctx;
+  const merchantId = account.merchant.id;
+  const errors: Record<string, string> = {};
+  const currency = input.currency.toUpperCase();
+  if (!isCurrency(currency)) errors.currency = 'This value is not a valid currency.';
+  const services = await engine.listServices(merchantId);
+  const service = services
+    .map(toPmService)
+    .find((s): s is PmService => s?.code === input.service && s.engine?.enabled === true);
+  if (!service) errors.service = 'The value you selected is not a valid choice.';
+  else if (isCurrency(currency) && service.currency !== currency)
+    errors.currency = 'This value does not match the service currency.';
+  let amountMinor = 0n;
+  if (isCurrency(currency)) {
+    const amount = pmAmount.parse(input.amount, currency);
+    if (!amount.ok) errors.amount = amount.error;
+    else {
+      amountMinor = amount.value;
+      const bound = service ? checkAmountBounds(amountMinor, service.method, currency) : null;
+      if (bound) errors.amount = bound;
+    }
+  }
+  if (service) Object.assign(errors, checkServiceFields(service.method, input.service_fields));
+  Object.assign(errors, checkUrls(input));
+  let expiresAt: Date | undefined;
+  if (input.expires !== undefined) {
+    const parsed = parseExpires(input.expires, engine.deps.now());
+    if (parsed.ok) expiresAt = parsed.value;
+    else errors.expires = parsed.error;
+  }
+  if (Object.keys(errors).length > 0 || !service) throw fieldError(errors);
+
+  const externalId = input.reference_id ?? randomUUID();
+  const created = await engine.createPayment({
+    merchantId,
+    origin: 'paymega',
+    amountMinor,
+    currency: currency as Currency,
+    flow: input.flow === 'verify' ? 'hold' : 'charge',
+    externalId,
+    description: input.description ?? '',
+    customer: engineCustomer(input.customer),
+    metadata: input.metadata,
+    returnUrls: toReturnUrls(input.return_url, input.return_urls),
+    callbackUrl: input.callback_url ?? null,
+    expiresAt,
+    testMode: input.testMode,
+    serviceCode: service.engine!.code,
+  });
+  if (!created.ok) {
+    if (!created.error.code.startsWith('exists_with_')) throw fromEngine(created.error);
+    const existing = await engine.getPayment({ externalId }, merchantId);
+    if (!existing) throw fromEngine(created.error);
+    return { outcome: 'conflict', payment: existing };
+  }
+  let { payment } = created.value;
+  const status = input.service_fields?.status;
+  const outcome = typeof status === 'string' ? testStatusOutcomes[status.toLowerCase()] : undefined;
+  if (created.value.created && service.method.code === 'test' && outcome) {
+    const settled = await engine.payWithTestMethod({ payment: { id: payment.id }, merchantId, outcome });
+    if (settled.ok) payment = settled.value.payment;
+    else engine.deps.log.warn({ code: settled.error.code }, 'paymega: test service did not settle');
+  }
+  return { outcome: created.value.created ? 'created' : 'repeated', payment };
+}
+
+// ---- the public API ----
+
+const publicApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app, { ctx }) => {
+  setUpWire(app);
+  const { engine } = ctx;
+  const reads = publicAuth(ctx, { creates: false });
+  const creates = publicAuth(ctx, { creates: true });
+
+  const renderPublic = async (account: Account, payment: Payment) => ({
+    data: publicInvoiceOf(await loadInvoice(ctx, account, payment)),
+  });
+  const createFrom = (req: FastifyRequest) => {
+    const body = req.body as PublicInvoiceRequest;
+    const account = accountOf(req);
+    return createInvoice(ctx, account, { ...body, testMode: account.testKey });
+  };
+
+  app.post(
+    '/payment-prerequest',
+    { schema: { body: Prerequest }, preValidation: reads },
+    async (req, reply) => {
+      const account = accountOf(req);
+      const currency = (req.body as Prerequest).currency.toUpperCase();
+      if (!isCurrency(currency)) throw fieldError({ currency: 'This value is not a valid currency.' });
+      const offered = (await engine.listServices(account.merchant.id))
+        .map(toPmService)
+        .filter((s): s is PmService => s !== null && s.currency === currency && s.engine?.enabled === true);
+      const services = Object.fromEntries(
+        offered.map((s) => [
+          s.code,
+          {
+            code: s.code,
+            method: s.method.code,
+            flow: s.method.flow,
+            currency: s.currency,
+            fields: s.method.fields,
+            amount_min: new RawNumber(s.method.amountMinMajor),
+            amount_max: new RawNumber(s.method.amountMaxMajor),
+          },
+        ]),
+      );
+      const methods = Object.fromEntries(
+        offered.map((s) => [s.method.code, paymentMethodOf(s.method, ctx.publicUrl)]),
+      );
+      const settings = account.merchant.settings;
+      const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null);
+      return send(reply, 200, {
+        data: {
+          currency,
+          test_mode: account.testKey,
+          // PHP writes an empty associative array as []
+          services: offered.length > 0 ? services : [],
+          methods: offered.length > 0 ? methods : [],
+          account: {
+            name: account.merchant.name,
+            description: text(settings.description) ?? '',
+            icon: text(settings.icon) ?? `${ctx.publicUrl}/public-api/static/account.svg`,
+            website: text(settings.website),
+          },
+        },
+      });
+    },
+  );
+  refuseOtherMethods(app, '/payment-prerequest', ['POST']);
+
+  app.post(
+    '/payment-invoices',
+    { schema: { body: PublicInvoiceRequest }, preValidation: creates },
+    async (req, reply) => {
+      const { outcome, payment } = await createFrom(req);
+      return send(reply, outcome === 'created' ? 201 : 409, await renderPublic(accountOf(req), payment));
+    },
+  );
+  refuseOtherMethods(app, '/payment-invoices', ['POST']);
+
+  // The HTML form of a merchant's page: the browser lands on the payment page.
+  app.post(
+    '/payment-invoices/process',
+    { schema: { body: PublicInvoiceRequest }, preValidation: creates },
+    async (req, reply) => {
+      const { outcome, payment } = await createFrom(req);
+      // a form sent again (the back button) leads to the same page
+      if (outcome === 'conflict') return send(reply, 409, await renderPublic(accountOf(req), payment));
+      return reply.redirect(`${ctx.publicUrl}/pay/${payment.publicId}`, 302);
+    },
+  );
+  refuseOtherMethods(app, '/payment-invoices/process', ['POST']);
+
+  app.get<{ Params: { id: string } }>(
+    '/payment-invoices/:id',
+    { preValidation: reads },
+    async (req, reply) => {
+      const account = accountOf(req);
+      const publicId = publicIdOf(req.params.id);
+      const payment = publicId ? await engine.getPayment({ publicId }, account.merchant.id) : null;
+      if (!payment) throw statusError(404);
+      return send(reply, 200, await renderPublic(account, payment));
+    },
+  );
+  refuseOtherMethods(app, '/payment-invoices/:id', ['GET']);
+
+  app.get('/openapi.json', async (_req, reply) => send(reply, 200, openApiDocument(ctx.publicUrl)));
+
+  app.get<{ Params: { code: string } }>('/static/payment-methods/:code', async (req, reply) => {
+    const code = /^([a-z_]{1,32})\.svg$/.exec(req.params.code)?.[1];
+    if (!code) throw statusError(404);
+    return svg(reply, code === 'payment_card' ? 'CARD' : code.toUpperCase().slice(0, 4));
+  });
+  app.get('/static/account.svg', async (_req, reply) => svg(reply, 'SHOP'));
+};
+
+/** A plain badge for method logos and the default account icon, served by Kopek itself. */
+function svg(reply: FastifyReply, label: string) {
+  const text = label.replace(/[^A-Z_]/g, '');
+  return reply
+    .type('image/svg+xml')
+    .header('cache-control', 'public, max-age=86400')
+    .send(
+      `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="40" viewBox="0 0 64 40"><rect width="64" height="40" rx="6" fill="#2b3a55"/><text x="32" y="25" font-family="sans-serif" font-size="12" fill="#fff" text-anchor="middle">${text}</text></svg>`,
+    );
+}
+
+// ---- the private API ----
+
+const pageSizeMax = 100;
+
+/** `page[size]` and friends: a positive integer up to the bound, or a 422 naming the parameter. */
+function pageParam(query: Record<string, unknown>, name: string, fallback: number, max: number): number {
+  const raw = query[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = typeof raw === 'string' && /^\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= 1 && value <= max))
+    throw fieldError({ [name]: `This value should be between 1 and ${max}.` });
+  return value;
+}
+
+const privateApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app, { ctx }) => {
+  setUpWire(app);
+  const { engine } = ctx;
+  const auth = privateAuth(ctx);
+
+  const render = async (account: Account, payment: Payment) => ({
+    data: privateInvoiceOf(await loadInvoice(ctx, account, payment)),
+  });
+  const offeredServices = async (account: Account) =>
+    (await engine.listServices(account.merchant.id))
+      .map(toPmService)
+      .filter((s): s is PmService & { engine: NonNullable<PmService['engine']> } => s?.engine != null);
+  const invoiceOf = async (account: Account, id: string) => {
+    const publicId = publicIdOf(id);
+    const payment = publicId ? await engine.getPayment({ publicId }, account.merchant.id) : null;
+    if (!payment) throw statusError(404);
+    return payment;
+  };
+
+  app.get('/payment-services', { onRequest: auth }, async (req, reply) => {
+    const query = req.query as Record<string, unknown>;
+    const size = pageParam(query, 'page[size]', 20, pageSizeMax);
+    const number = pageParam(query, 'page[number]', 1, 1_000_000);
+    const all = await offeredServices(accountOf(req));
+    const pages = Math.max(1, Math.ceil(all.length / size));
+    const link = (n: number) => `/api/payment-services?page[number]=${n}&page[size]=${size}`;
+    return send(reply, 200, {
+      meta: { total: all.length, pages, page: number },
+      links: {
+        first: link(1),
+        ...(number > 1 && { prev: link(Math.min(number - 1, pages)) }),
+        ...(number < pages && { next: link(number + 1) }),
+        last: link(pages),
+      },
+      data: all.slice((number - 1) * size, number * size).map(paymentServiceOf),
+    });
+  });
+  refuseOtherMethods(app, '/payment-services', ['GET']);
+
+  app.get<{ Params: { id: string } }>('/payment-services/:id', { onRequest: auth }, async (req, reply) => {
+    const found = (await offeredServices(accountOf(req))).find(
+      (s) => serviceIdOf(s.engine) === req.params.id,
+    );
+    if (!found) throw statusError(404);
+    return send(reply, 200, { data: paymentServiceOf(found) });
+  });
+  refuseOtherMethods(app, '/payment-services/:id', ['GET']);
+
+  app.post(
+    '/payment-invoices',
+    { onRequest: auth, schema: { body: PrivateInvoiceRequest } },
+    async (req, reply) => {
+      const account = accountOf(req);
+      const { attributes } = (req.body as PrivateInvoiceRequest).data;
+      const { outcome, payment } = await createInvoice(ctx, account, {
+        ...attributes,
+        testMode: attributes.test_mode ?? false,
+      });
+      return send(reply, outcome === 'created' ? 201 : 409, await render(account, payment));
+    },
+  );
+
+  app.get('/payment-invoices', { onRequest: auth }, async (req, reply) => {
+    const account = accountOf(req);
+    const merchantId = account.merchant.id;
+    const query = req.query as Record<string, unknown>;
+    const size = pageParam(query, 'page[size]', 20, pageSizeMax);
+    const cursor = async (name: string) => {
+      const raw = query[name];
+      if (raw === undefined || raw === '') return undefined;
+      const publicId = typeof raw === 'string' ? publicIdOf(raw) : null;
+      const payment = publicId ? await engine.getPayment({ publicId }, merchantId) : null;
+      if (!payment) throw fieldError({ [name]: 'This value is not valid.' });
+      return payment.id;
+    };
+    const reference = query['filter[reference_id]'];
+    let payments: Payment[];
+    let older = false;
+    let newer = false;
+    if (typeof reference === 'string' && reference !== '') {
+      const found = await engine.getPayment({ externalId: reference }, merchantId);
+      payments = found ? [found] : [];
+    } else {
+      const beforeId = await cursor('page[before]');
+      const afterId = beforeId === undefined ? await cursor('page[after]') : undefined;
+      const rows = await engine.listPayments({ merchantId, beforeId, afterId, limit: size + 1 });
+      const more = rows.length > size;
+      // newest first either way; `after` pages come oldest first from the engine
+      payments = afterId === undefined ? rows.slice(0, size) : rows.slice(0, size).reverse();
+      older = afterId === undefined ? more : true;
+      newer = afterId === undefined ? beforeId !== undefined : more;
+    }
+    const facts = await loadInvoices(ctx, account, payments);
+    const first = payments[0];
+    const last = payments.at(-1);
+    const filter =
+      typeof reference === 'string' && reference !== ''
+        ? `&filter[reference_id]=${encodeURIComponent(reference)}`
+        : '';
+    const link = (cursorName: string, p: Payment) =>
+      `/api/payment-invoices?page[size]=${size}&page[${cursorName}]=${invoiceIdOf(p.publicId)}${filter}`;
+    return send(reply, 200, {
+      meta: {
+        count: payments.length,
+        size,
+        before: last ? invoiceIdOf(last.publicId) : null,
+        after: first ? invoiceIdOf(first.publicId) : null,
+      },
+      links: {
+        prev: newer && first ? link('after', first) : '',
+        next: older && last ? link('before', last) : '',
+      },
+      data: facts.map(privateInvoiceOf),
+    });
+  });
+  refuseOtherMethods(app, '/payment-invoices', ['GET', 'POST']);
+
+  app.get<{ Params: { id: string } }>('/payment-invoices/:id', { onRequest: auth }, async (req, reply) => {
+    const account = accountOf(req);
+    return send(reply, 200, await render(account, await invoiceOf(account, req.params.id)));
+  });
+  refuseOtherMethods(app, '/payment-invoices/:id', ['GET']);
+
+  // Refunds of processed invoices (Paymega's `POST /api/payment-invoices/{id}/refund`).
+  app.post<{ Params: { id: string } }>(
+    '/payment-invoices/:id/refund',
+    { onRequest: auth, schema: { body: RefundRequest } },
+    async (req, reply) => {
+      const account = accountOf(req);
+      const payment = await invoiceOf(account, req.params.id);
+      const { attributes } = (req.body as RefundRequest).data;
+      if (attributes.invoiceId !== undefined && attributes.invoiceId !== req.params.id)
+        throw fieldError({ invoiceId: 'This value should be equal to the invoice of the URL.' });
+      const amount = refundAmountOf(attributes.amount, payment.currency);
+      if (!amount.ok) throw fieldError({ amount: amount.error });
+      const refunded = await engine.refundPayment({
+        merchantId: account.merchant.id,
+        paymentId: payment.id,
+        amountMinor: amount.value,
+        externalId: attributes.reference_id,
+        reason: attributes.description ?? '',
+      });
+      if (!refunded.ok) {
+        if (refunded.error.code.startsWith('exists_with_')) {
+          const current = (await engine.getPayment({ id: payment.id }, account.merchant.id)) ?? payment;
+          return send(reply, 409, await render(account, current));
+        }
+        throw fromEngine(refunded.error);
+      }
+      return send(reply, 201, await render(account, refunded.value.payment));
+    },
+  );
+  refuseOtherMethods(app, '/payment-invoices/:id/refund', ['POST']);
+
+  app.get('/openapi.json', async (_req, reply) => send(reply, 200, openApiDocument(ctx.publicUrl)));
+};
+
+/** The Paymega dialect: both APIs, registered by web/app.ts. */
+export const paymegaPlugin: FastifyPluginAsync<{ gateway: Gateway }> = async (app, { gateway }) => {
+  const ctx = invoiceContext(gateway);
+  await app.register(publicApi, { prefix: '/public-api', ctx });
+  await app.register(privateApi, { prefix: '/api', ctx });
+};
