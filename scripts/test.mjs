@@ -22,9 +22,32 @@ if (files.length === 0) {
   console.error('no test files match', filters);
   process.exit(1);
 }
+// Each test file migrates a PostgreSQL schema of its own (kopek_t_*); they are dropped here,
+// before and after the run, never while another file may be reading the catalogue.
+async function dropTestSchemas() {
+  if (process.env.KOPEK_TEST_DB === 'sqlite') return;
+  const url =
+    process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    const { rows } = await client.query(
+      "select nspname from pg_namespace where nspname like 'kopek\\_t\\_%'",
+    );
+    for (const { nspname } of rows) await client.query(`drop schema if exists "${nspname}" cascade`);
+  } catch {
+    // no PostgreSQL here: the suite runs its SQLite half
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+await dropTestSchemas();
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...flags, ...files],
   { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
 );
+await dropTestSchemas();
 process.exit(result.status ?? 1);

@@ -146,8 +146,8 @@ async function serve(dataDir: string): Promise<Server> {
       };
       const timer = setTimeout(() => {
         child.stdout!.off('data', check);
-        reject(new Error(`no ${pattern} within 20 s\nstdout: ${out}\nstderr: ${err}`));
-      }, 20_000);
+        reject(new Error(`no ${pattern} within 60 s\nstdout: ${out}\nstderr: ${err}`));
+      }, 60_000); // a first start migrates and builds nothing else, but CI machines are busy
       if (check()) return;
       child.stdout!.on('data', check);
       void exited.then(({ code }) => {
