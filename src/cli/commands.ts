@@ -5,7 +5,7 @@ import { loadConfig, type Overrides } from '../config.ts';
 import type { KeyUsage } from '../engine/keys.ts';
 import type { MerchantCredentials } from '../engine/merchants.ts';
 import { createLogger } from '../log.ts';
-import { openGateway } from '../runtime.ts';
+import { type Gateway, openGateway } from '../runtime.ts';
 import { openDatabase } from '../store/database.ts';
 import { buildApp } from '../web/app.ts';
 import { addActiveKey, masterKeysFile, removeKey } from './key-file.ts';
@@ -41,13 +41,16 @@ const cliLogger = () => createLogger({ level: process.env.LOG_LEVEL ?? 'warn' })
 
 const demoFile = (dataDir: string) => join(dataDir, 'demo-credentials.json');
 
-function banner(publicUrl: string, creds: MerchantCredentials | null, database: string): string {
+function banner(gateway: Gateway, creds: MerchantCredentials | null): string {
+  const publicUrl = gateway.config.publicUrl;
   const lines = [
     '',
-    `Kopek is running on ${database}`,
+    `Kopek is running on ${gateway.database.label}`,
     '',
-    `  Health         ${publicUrl}/healthz`,
-    `  Metrics        ${publicUrl}/metrics`,
+    `  Health        ${publicUrl}/healthz`,
+    `  Metrics       ${publicUrl}/metrics`,
+    `  Payment page  ${publicUrl}/pay/<payment id>`,
+    ...gateway.dialects.flatMap((d) => d.endpoints?.(publicUrl) ?? []).map((line) => `  ${line}`),
   ];
   if (creds) {
     lines.push(
@@ -104,7 +107,7 @@ KOPEK_WORKERS=0 (serve HTTP only; run workers elsewhere).`,
     // Before the banner: whoever waits for it may signal at once.
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
-    process.stdout.write(banner(config.publicUrl, creds, gateway.database.label));
+    process.stdout.write(banner(gateway, creds));
     return -1;
   },
 };

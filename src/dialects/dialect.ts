@@ -17,6 +17,8 @@ export type DialectModule = {
   handlers?: (
     gateway: Omit<Gateway, 'worker' | 'startBackground' | 'close'>,
   ) => ReadonlyMap<string, DeliveryHandler>;
+  /** Its base URLs and auth in a line or two, for the start-up banner. */
+  endpoints?: (publicUrl: string) => string[];
   /** Retry schedules of this dialect's channels. */
   retryPolicies?: ReadonlyMap<string, RetryPolicy>;
 };

@@ -10,4 +10,7 @@ export const paymega: DialectModule = {
   notifiers: [paymegaNotifier],
   handlers: (gateway) => new Map([[callbackChannel, callbackHandler(gateway)]]),
   retryPolicies: new Map([[callbackChannel, callbackRetryPolicy]]),
+  endpoints: (url) => [
+    `Paymega API   ${url}/api/  (Basic account_id:secret_key)   ${url}/public-api/  (public_key)`,
+  ],
 };

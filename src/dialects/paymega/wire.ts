@@ -90,7 +90,8 @@ export type PublicInvoiceRequest = Static<typeof PublicInvoiceRequest>;
 
 export const RefundRequest = Type.Object({
   data: Type.Object({
-    type: Type.Optional(Type.Literal('refund')),
+    // the spec shows no example: accept the singular and the JSON:API plural
+    type: Type.Optional(Type.Union([Type.Literal('refund'), Type.Literal('refunds')])),
     attributes: Type.Object({
       reference_id: Type.String({ minLength: 1, maxLength: 64 }),
       amount: Type.Optional(Amount),
