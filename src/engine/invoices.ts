@@ -120,11 +120,20 @@ export async function getInvoice(
   return row ? toInvoice(row, row.public_id) : null;
 }
 
+const findInvoice = (trx: Tx, merchantId: bigint, id: string) =>
+  trx
+    .selectFrom('invoices')
+    .selectAll()
+    .where('id', '=', id)
+    .where('merchant_id', '=', merchantId)
+    .executeTakeFirst();
+
 async function moveInvoice(
   trx: Tx,
   deps: EngineDeps,
   row: InvoiceRow,
   to: InvoiceStatus,
+  patch: { email?: string } = {},
 ): Promise<InvoiceRow | null> {
   if (!transition(invoiceMachine, row.status as InvoiceStatus, to).ok) return null;
   const now = deps.now().getTime();
@@ -132,6 +141,7 @@ async function moveInvoice(
     (await trx
       .updateTable('invoices')
       .set({
+        ...patch,
         status: to,
         updated_at: now,
         ...(to === 'sent' ? { sent_at: now } : {}),
@@ -152,15 +162,9 @@ export async function sendInvoice(
   email?: string,
 ): Promise<Result<Invoice, EngineError>> {
   return inTransaction(deps.database, async (trx) => {
-    const row = await trx
-      .selectFrom('invoices')
-      .selectAll()
-      .where('id', '=', id)
-      .where('merchant_id', '=', merchantId)
-      .executeTakeFirst();
+    const row = await findInvoice(trx, merchantId, id);
     if (!row) return fail(engineError('invoice_not_found'));
-    if (email !== undefined) await trx.updateTable('invoices').set({ email }).where('id', '=', id).execute();
-    const after = await moveInvoice(trx, deps, { ...row, email: email ?? row.email }, 'sent');
+    const after = await moveInvoice(trx, deps, row, 'sent', email === undefined ? {} : { email });
     if (!after) return fail(engineError('illegal_transition', { detail: `invoice is ${row.status}` }));
     const payment = await lockPayment(trx, deps.database.flavor, { id: row.payment_id });
     const invoice = toInvoice(after, payment!.public_id);
@@ -181,12 +185,7 @@ export async function revokeInvoice(
   id: string,
 ): Promise<Result<Invoice, EngineError>> {
   return inTransactionOrRollback(deps.database, async (trx) => {
-    const row = await trx
-      .selectFrom('invoices')
-      .selectAll()
-      .where('id', '=', id)
-      .where('merchant_id', '=', merchantId)
-      .executeTakeFirst();
+    const row = await findInvoice(trx, merchantId, id);
     if (!row) return fail(engineError('invoice_not_found'));
     const payment = await lockPayment(trx, deps.database.flavor, { id: row.payment_id });
     if (!payment) throw new Error(`invoice ${id} without its payment`);

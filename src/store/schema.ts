@@ -250,7 +250,7 @@ export interface DailyStatTable {
 }
 
 export interface InvoiceTable {
-  /** 17+ digits, as PayKeeper's invoice ids: a JSON string, never a number. */
+  /** 19 digits (PayKeeper-style, below 2^63): a JSON string on the wire, never a number. */
   id: string;
   merchant_id: Int;
   payment_id: Int;
