@@ -68,6 +68,9 @@ export async function attemptCard(
   initiator: NonNullable<AuthorizeInput['initiator']>,
 ): Promise<Result<PayResult, EngineError>> {
   const now = deps.now();
+  // signed into the PaReq/CReq by the bank: only an http(s) URL may ever be a TermUrl
+  if (input.threeDsReturnUrl !== undefined && !/^https?:\/\/[^\s]+$/i.test(input.threeDsReturnUrl))
+    return fail(engineError('invalid_argument', { field: 'threeDsReturnUrl', detail: 'not an http(s) URL' }));
   const card = input.card.reveal();
   const invalid = checkCard(card, now);
   if (invalid) return fail(invalid);

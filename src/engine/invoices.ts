@@ -51,17 +51,17 @@ const stampFormat = new Intl.DateTimeFormat('en-GB', {
   day: '2-digit',
   hour: '2-digit',
   minute: '2-digit',
-  second: '2-digit',
   hourCycle: 'h23',
 });
 
 /**
- * `YYYYMMDDHHMMSS` (Moscow) + 5 random digits: 19 digits, like PayKeeper's ids, and still
- * below 2^63 so every client can hold it in a signed 64-bit integer.
+ * `YYYYMMDDHHMM` (Moscow) + 7 random digits: 19 digits like PayKeeper's ids, below 2^63 so
+ * every client can hold it in a signed 64-bit integer. The bill page is reachable by this id
+ * alone, so the random part is as wide as the format allows (10^7 per minute).
  */
 export function newInvoiceId(at: Date): string {
   const p = Object.fromEntries(stampFormat.formatToParts(at).map((x) => [x.type, x.value]));
-  return `${p.year}${p.month}${p.day}${p.hour}${p.minute}${p.second}${String(randomInt(0, 100_000)).padStart(5, '0')}`;
+  return `${p.year}${p.month}${p.day}${p.hour}${p.minute}${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
 }
 
 export type CreateInvoiceCmd = {
@@ -98,7 +98,7 @@ export async function createInvoice(
         return ok({ invoice: toInvoice(row, payment.publicId), payment });
       });
     } catch (error) {
-      // Two invoices drew the same id in the same second: draw again.
+      // Two invoices drew the same id in the same minute: draw again.
       if (!isUniqueViolation(error) || attempt >= 5) throw error;
     }
   }

@@ -245,6 +245,17 @@ for (const flavor of await testFlavors()) {
         ).field,
         'cvc',
       );
+      assert.equal(
+        expectFail(
+          await gw.engine.payWithCard({
+            payment: { id: q.id },
+            card: card(cards.threeDsV1),
+            threeDsReturnUrl: 'javascript:alert(1)',
+          }),
+          'invalid_argument',
+        ).field,
+        'threeDsReturnUrl',
+      );
       assert.equal((await gw.engine.getPayment({ id: q.id }))?.attempts, 0, 'no attempt was used');
     });
 
