@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { acsErrorPage, answerPage, challengePage, methodPage } from './acs-views.ts';
 import { type FormBody, formOf, langOf, type Pages, sendPage } from './context.ts';
-import { originOf, pageLimits } from './security.ts';
+import { httpUrl, originOf, pageLimits } from './security.ts';
 
 /**
  * The simulator bank's ACS, as a payer's browser meets a real one: it arrives by a form POST
@@ -9,6 +9,12 @@ import { originOf, pageLimits } from './security.ts';
  * code, and is sent back by an auto-submitted form (PaRes+MD, or cres+threeDSSessionData).
  * What to show and where to return come only from the bank's signed token, never from
  * fields the browser could change; `gateway.simulator.acs` signs the answer.
+ *
+ * A real 3-D Secure 1 ACS posts its PaRes to whatever TermUrl the browser brought: the PaRes
+ * is signed and names its transaction, so elsewhere it is worthless. This one is stricter:
+ * the return URL is the one signed into the PaReq, a TermUrl that differs is refused, and a
+ * return URL that is not http(s) (which only a bug could sign) is refused too, so the
+ * auto-submitted answer can never become a `javascript:` or `data:` navigation.
  */
 const answerLimit = { max: pageLimits.acsAnswersPerIpPerMinute, timeWindow: 60_000 };
 const postLimit = { max: pageLimits.postsPerIpPerMinute, timeWindow: 60_000 };
@@ -20,7 +26,7 @@ export function registerAcsRoutes(app: FastifyInstance, pages: Pages): void {
   const publicOrigin = originOf(pages.gateway.config.publicUrl);
 
   const refuse = (req: FastifyRequest, reply: FastifyReply) =>
-    sendPage(req, reply, 400, acsErrorPage({ lang: langOf(req), assets: pages.assets }));
+    sendPage(pages, req, reply, 400, acsErrorPage({ lang: langOf(req), assets: pages.assets }));
 
   function challenge(
     req: FastifyRequest,
@@ -31,6 +37,7 @@ export function registerAcsRoutes(app: FastifyInstance, pages: Pages): void {
   ): FastifyReply {
     const described = acs.describe(token);
     if (!described.ok || described.value.version !== version) return refuse(req, reply);
+    if (!httpUrl(described.value.returnUrl)) return refuse(req, reply);
     const hidden = carry(described.value.returnUrl);
     if (!hidden) return refuse(req, reply);
     const body = challengePage({
@@ -41,7 +48,7 @@ export function registerAcsRoutes(app: FastifyInstance, pages: Pages): void {
       carry: hidden,
       otp: acs.expectedOtp(token),
     });
-    return sendPage(req, reply, 200, body);
+    return sendPage(pages, req, reply, 200, body);
   }
 
   function answer(req: FastifyRequest, reply: FastifyReply, version: '1' | '2', body: FormBody) {
@@ -49,10 +56,16 @@ export function registerAcsRoutes(app: FastifyInstance, pages: Pages): void {
     // "Cancel" answers like a wrong code: authentication not given.
     const answered = acs.answer(token, body.cancel ? '' : str(body.otp));
     if (!answered.ok || answered.value.version !== version) return refuse(req, reply);
-    const { returnUrl, form } = answered.value;
-    const returnOrigin = originOf(returnUrl);
-    const page = answerPage({ lang: langOf(req), assets: pages.assets, returnUrl, form });
-    return sendPage(req, reply, 200, page, { formAction: returnOrigin ? [returnOrigin] : [] });
+    const returnUrl = httpUrl(answered.value.returnUrl);
+    const returnOrigin = originOf(returnUrl ?? undefined);
+    if (!returnUrl || !returnOrigin) return refuse(req, reply);
+    const page = answerPage({
+      lang: langOf(req),
+      assets: pages.assets,
+      returnUrl,
+      form: answered.value.form,
+    });
+    return sendPage(pages, req, reply, 200, page, { formAction: [returnOrigin] });
   }
 
   app.post('/acs/v1', { config: { rateLimit: postLimit } }, async (req, reply) => {
@@ -88,14 +101,16 @@ export function registerAcsRoutes(app: FastifyInstance, pages: Pages): void {
   app.post('/acs/v2/method', { config: { rateLimit: postLimit } }, async (req, reply) => {
     const notice = acs.methodNotification(formOf(req).threeDSMethodData);
     // This ACS serves this gateway only: it never becomes a relay that POSTs anywhere it is told.
-    if (!notice.ok || originOf(notice.value.notificationUrl) !== publicOrigin) return refuse(req, reply);
+    const notificationUrl = notice.ok ? httpUrl(notice.value.notificationUrl) : null;
+    if (!notice.ok || !notificationUrl || originOf(notificationUrl) !== publicOrigin)
+      return refuse(req, reply);
     const page = methodPage({
       lang: langOf(req),
       assets: pages.assets,
-      notificationUrl: notice.value.notificationUrl,
+      notificationUrl,
       threeDSMethodData: notice.value.form.threeDSMethodData,
     });
-    return sendPage(req, reply, 200, page, {
+    return sendPage(pages, req, reply, 200, page, {
       frameable: true,
       formAction: publicOrigin ? [publicOrigin] : [],
     });

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Pages, sendError } from './context.ts';
 import { isLang } from './i18n.ts';
 import { publicIdPattern } from './pay-routes.ts';
+import { pageLimits } from './security.ts';
 
 /**
  * The payment-page addresses the emulated providers hand out, each redirected to the one
@@ -17,7 +18,11 @@ export function registerAliasRoutes(app: FastifyInstance, pages: Pages): void {
   /** A chosen language travels along; the rest of the query does not. */
   const toPay = (req: FastifyRequest, reply: FastifyReply, publicId: string) => {
     const lang = (req.query as Record<string, unknown>).lang;
-    return reply.redirect(`/pay/${publicId}${isLang(lang) ? `?lang=${lang}` : ''}`, 302);
+    // The address names a payment: no cache keeps it, no Referer carries it on.
+    return reply
+      .header('cache-control', 'no-store')
+      .header('referrer-policy', 'no-referrer')
+      .redirect(`/pay/${publicId}${isLang(lang) ? `?lang=${lang}` : ''}`, 302);
   };
 
   const hpp = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -37,6 +42,10 @@ export function registerAliasRoutes(app: FastifyInstance, pages: Pages): void {
     if (!invoice) return sendError(pages, req, reply, 'notFound');
     return toPay(req, reply, invoice.paymentPublicId);
   };
-  app.get<InvoiceParams>('/bill/:invoiceId', bill);
-  app.get<InvoiceParams>('/bill/:invoiceId/', bill);
+  // Counted per client IP, found or not: an invoice id can be guessed by counting (security.ts).
+  const billOptions = {
+    config: { rateLimit: { max: pageLimits.billLookupsPerIpPerMinute, timeWindow: 60_000 } },
+  };
+  app.get<InvoiceParams>('/bill/:invoiceId', billOptions, bill);
+  app.get<InvoiceParams>('/bill/:invoiceId/', billOptions, bill);
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { setPageHeaders } from './security.ts';
 
 /**
  * The pages' static files (CSS, JS), read once from src/web/pages/assets at start. Only the
@@ -43,7 +44,10 @@ export class Assets {
       `${assetsPrefix}:file`,
       async (req, reply) => {
         const asset = this.#files.get(req.params.file);
-        if (!asset) return reply.code(404).type('text/plain; charset=utf-8').send('not found');
+        if (!asset) {
+          setPageHeaders(reply);
+          return reply.code(404).type('text/plain; charset=utf-8').send('not found');
+        }
         const etag = `"${asset.hash}"`;
         reply
           .header('content-type', asset.type)

@@ -33,7 +33,10 @@ export function validateCardForm(body: Record<string, unknown>, now: Date): Resu
   const panText = text(body.pan).trim();
   const expText = text(body.exp).trim();
   const cvc = text(body.cvc).trim();
-  const holder = text(body.holder).trim().replace(/\s+/g, ' ').toUpperCase();
+  // Checked as typed, upper-cased after: `toUpperCase` turns some non-Latin letters into Latin
+  // ones ('ß' → 'SS', 'ﬁ' → 'FI', dotless 'ı' → 'I'), which pay.js (checking as typed) refuses.
+  const holderTyped = text(body.holder).trim().replace(/\s+/g, ' ');
+  const holder = holderTyped.toUpperCase();
 
   const pan = normalizePan(panText);
   if (panText === '') errors.pan = 'required';
@@ -50,7 +53,7 @@ export function validateCardForm(body: Record<string, unknown>, now: Date): Resu
   else if (!validCvc(cvc, brand)) errors.cvc = 'cvc_invalid';
 
   if (holder === '') errors.holder = 'required';
-  else if (!holderPattern.test(holder)) errors.holder = 'holder_invalid';
+  else if (!holderPattern.test(holderTyped)) errors.holder = 'holder_invalid';
 
   if (!pan.ok || !expiry.ok || Object.keys(errors).length > 0) return fail(errors);
   return ok({ pan: pan.value, expiry: expiry.value, cvc, holder });

@@ -12,6 +12,8 @@ export type Pages = {
   engine: Engine;
   assets: Assets;
   csrf: CsrfGuard;
+  /** The public URL is https: cookies are `Secure` (and responses carry HSTS, plugin.ts). */
+  https: boolean;
 };
 
 const langCookie = 'kopek_lang';
@@ -23,16 +25,19 @@ export function langOf(req: FastifyRequest): Lang {
   return pickLang(query, cookiesOf(req).get(langCookie), req.headers['accept-language']);
 }
 
-/** A form body as parsed by the plugin: names to first values, nothing inherited. */
+/** A form body as parsed by the plugin: names to first values, nothing inherited. The plugin
+ * parses nothing else (JSON, text): a value is a string or absent. */
 export type FormBody = Record<string, string | undefined>;
 export const formOf = (req: FastifyRequest): FormBody =>
   req.body && typeof req.body === 'object' ? (req.body as FormBody) : {};
 
 /**
  * Sends an HTML page with the security headers. A `?lang=` choice is remembered in a cookie,
- * so the bank's return (which carries no query) comes back in the same language.
+ * so the bank's return (which carries no query) comes back in the same language. No script
+ * reads that cookie: HttpOnly, and Secure on https like the CSRF cookie.
  */
 export function sendPage(
+  pages: Pages,
   req: FastifyRequest,
   reply: FastifyReply,
   status: number,
@@ -42,7 +47,10 @@ export function sendPage(
   setPageHeaders(reply, security);
   const chosen = (req.query as Record<string, unknown> | undefined)?.lang;
   if (isLang(chosen))
-    reply.header('set-cookie', `${langCookie}=${chosen}; Path=/; SameSite=Lax; Max-Age=31536000`);
+    reply.header(
+      'set-cookie',
+      `${langCookie}=${chosen}; Path=/; SameSite=Lax; Max-Age=31536000; HttpOnly${pages.https ? '; Secure' : ''}`,
+    );
   return reply.code(status).type('text/html; charset=utf-8').send(body);
 }
 
@@ -85,5 +93,5 @@ export function sendError(
     text,
     ...(link && { link: { href: link.href, label: t.openPaymentPage } }),
   });
-  return sendPage(req, reply, status, body);
+  return sendPage(pages, req, reply, status, body);
 }

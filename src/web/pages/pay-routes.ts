@@ -14,7 +14,7 @@ import {
   resultPage,
   threeDsPage,
 } from './pay-views.ts';
-import { csrfCookie, originOf, pageLimits } from './security.ts';
+import { csrfCookie, httpUrl, originOf, pageLimits } from './security.ts';
 import { readMethodNotification, threeDsMethodData } from './three-ds.ts';
 
 /**
@@ -64,7 +64,7 @@ export function registerPayRoutes(app: FastifyInstance, pages: Pages): void {
     const { token, setCookie } = pages.csrf.issue(ctx.payment.publicId, cookiesOf(req).get(csrfCookie));
     if (setCookie) reply.header('set-cookie', setCookie);
     const cancelOrigin = originOf(ctx.payment.returnUrls.cancel);
-    return sendPage(req, reply, status, formPage({ ...ctx, csrf: token, ...more }), {
+    return sendPage(pages, req, reply, status, formPage({ ...ctx, csrf: token, ...more }), {
       formAction: cancelOrigin ? [cancelOrigin] : [],
     });
   }
@@ -87,12 +87,12 @@ export function registerPayRoutes(app: FastifyInstance, pages: Pages): void {
           : null;
       const acsOrigin = originOf(c.acsUrl);
       const methodOrigin = originOf(methodUrl);
-      return sendPage(req, reply, 200, threeDsPage({ ...ctx, challenge: c, method }), {
+      return sendPage(pages, req, reply, 200, threeDsPage({ ...ctx, challenge: c, method }), {
         formAction: [acsOrigin, methodOrigin].filter((o): o is string => o !== null),
         frameSrc: methodOrigin ? [methodOrigin] : [],
       });
     }
-    return sendPage(req, reply, 200, resultPage(ctx));
+    return sendPage(pages, req, reply, 200, resultPage(ctx));
   }
 
   app.get<Params>('/pay/:publicId', async (req, reply) => {
@@ -130,7 +130,8 @@ export function registerPayRoutes(app: FastifyInstance, pages: Pages): void {
     if (!pages.csrf.verify(publicId, formOf(req).csrf, cookiesOf(req).get(csrfCookie)))
       return sendError(pages, req, reply, 'forbidden', { href: payUrl(publicId) });
     const canceled = await engine.cancelPayment({ publicId });
-    const back = canceled.ok ? canceled.value.returnUrls.cancel : undefined;
+    // Normalized: a URL with a space, a newline or Cyrillic is fine in an href but not in Location.
+    const back = canceled.ok ? httpUrl(canceled.value.returnUrls.cancel) : null;
     return seeOther(reply, back ?? payUrl(publicId));
   });
 
@@ -170,9 +171,11 @@ export function registerPayRoutes(app: FastifyInstance, pages: Pages): void {
         title: t.badRequestTitle,
         text: t.badRequestText,
       });
-      return sendPage(req, reply, 400, page, { frameable: true });
+      return sendPage(pages, req, reply, 400, page, { frameable: true });
     }
-    return sendPage(req, reply, 200, methodDonePage({ lang, assets: pages.assets }), { frameable: true });
+    return sendPage(pages, req, reply, 200, methodDonePage({ lang, assets: pages.assets }), {
+      frameable: true,
+    });
   });
 }
 

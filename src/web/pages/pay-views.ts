@@ -5,7 +5,7 @@ import type { CardField, CardFormErrors } from './card-form.ts';
 import { declineText, formatAmount, type Lang, messages, resultKind } from './i18n.ts';
 import { page } from './layout.ts';
 import { type Html, html } from './render.ts';
-import { pageLimits } from './security.ts';
+import { httpUrl, pageLimits } from './security.ts';
 
 /** The payer's pages: the card form, the hop to the bank, the result, and the error pages. */
 type Common = { lang: Lang; assets: Assets };
@@ -135,13 +135,17 @@ ${footer(v.lang)}`;
 
 const footer = (lang: Lang): Html => html`<footer class="footer">${messages[lang].footer}</footer>`;
 
-/** Where a result page sends the payer back to, if the merchant gave such a URL. */
+/**
+ * Where a result page sends the payer back to, if the merchant gave such a URL: normalized,
+ * and only ever http(s) whatever the row holds (the engine checks on create; this page does
+ * not rely on every writer of the row having done so).
+ */
 export function returnUrlFor(p: Payment): string | null {
   const kind = resultKind[p.status];
   const urls = p.returnUrls;
-  if (kind === 'success') return urls.success ?? null;
-  if (kind === 'failed' || kind === 'expired') return urls.fail ?? null;
-  if (kind === 'canceled') return urls.cancel ?? urls.fail ?? null;
+  if (kind === 'success') return httpUrl(urls.success);
+  if (kind === 'failed' || kind === 'expired') return httpUrl(urls.fail);
+  if (kind === 'canceled') return httpUrl(urls.cancel ?? urls.fail);
   return null;
 }
 

@@ -6,7 +6,7 @@ import { registerAliasRoutes } from './alias-routes.ts';
 import { Assets } from './assets.ts';
 import { type Pages, sendError } from './context.ts';
 import { registerPayRoutes } from './pay-routes.ts';
-import { CsrfGuard, pageLimits } from './security.ts';
+import { CsrfGuard, hstsHeader, isHttps, pageLimits } from './security.ts';
 
 /**
  * The hosted payment page and the simulator bank's ACS pages: server-rendered HTML, one
@@ -19,9 +19,14 @@ export const paymentPages: FastifyPluginAsync<{ gateway: Gateway }> = async (app
     engine: gateway.engine,
     assets: new Assets(),
     csrf: CsrfGuard.fromConfig(gateway.config),
+    https: isHttps(gateway.config.publicUrl),
   };
 
-  // Browsers post forms urlencoded. First value of a name wins; nothing inherited.
+  // Browsers post forms urlencoded, and that is all these pages read: JSON or text (Fastify's
+  // defaults) would hand the routes objects and arrays where they expect strings, and a 256 KiB
+  // body limit instead of ours. Anything else is a 415 page. First value of a name wins;
+  // nothing inherited.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: pageLimits.formBodyBytesMax },
@@ -45,8 +50,28 @@ export const paymentPages: FastifyPluginAsync<{ gateway: Gateway }> = async (app
     return sendError(pages, req, reply, 'serverError');
   });
 
+  // A browser that once reached the pages over https stays on https.
+  if (pages.https)
+    app.addHook('onSend', async (_req, reply, payload) => {
+      reply.header('strict-transport-security', hstsHeader);
+      return payload;
+    });
+
   pages.assets.register(app);
   registerPayRoutes(app, pages);
   registerAcsRoutes(app, pages);
   registerAliasRoutes(app, pages);
+
+  // Any other address under the pages' paths (a typo, a trailing slash, another method) is the
+  // pages' 404, with their headers, not the JSON 404 of the API.
+  for (const prefix of pagePrefixes)
+    await app.register(
+      async (scope) => {
+        scope.setNotFoundHandler((req, reply) => sendError(pages, req, reply, 'notFound'));
+      },
+      { prefix },
+    );
 };
+
+/** The paths the pages own; web/app.ts's JSON 404 answers everywhere else. */
+const pagePrefixes = ['/pay', '/acs', '/hpp', '/bill'] as const;

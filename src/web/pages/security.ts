@@ -16,6 +16,11 @@ export const pageLimits = {
   postsPerIpPerMinute: 60,
   /** A form of four card fields and a token is well under this. */
   formBodyBytesMax: 16 << 10,
+  /**
+   * `/bill/<invoice id>` lookups per client IP and minute. An invoice id is a timestamp and
+   * five random digits, so unlike a payment's public id it can be guessed by counting.
+   */
+  billLookupsPerIpPerMinute: 30,
   /** How long a result page shows before it sends the payer back to the shop. */
   redirectDelaySeconds: 3,
   /** How often the "processing" page looks again while the bank works. */
@@ -41,6 +46,25 @@ export function originOf(url: string | undefined): string | null {
     return null;
   }
 }
+
+/**
+ * A merchant's or bank's URL as the payer's browser is sent to it, or null if it is not
+ * http(s). Normalized by the URL parser browsers use: an IDN host in punycode, spaces and
+ * non-ASCII percent-encoded, tabs and newlines gone. So it is safe in a `Location` header
+ * (which takes no such characters: Node throws on them) as well as in an href.
+ */
+export function httpUrl(url: string | null | undefined): string | null {
+  if (!url) return null;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Strict-Transport-Security for a gateway whose public URL is https: a year, as scanners expect. */
+export const hstsHeader = 'max-age=31536000';
 
 const sources = (extra: readonly string[] | undefined, base: string): string =>
   [base, ...new Set((extra ?? []).filter((o) => originOf(o) === o))].join(' ');
@@ -105,7 +129,7 @@ export class CsrfGuard {
   static fromConfig(config: Config): CsrfGuard {
     const master = config.keyring.keys.get(config.keyring.activeKeyId)!;
     const key = Buffer.from(hkdfSync('sha256', master, 'kopek', 'pay-page-csrf', 32));
-    return new CsrfGuard(key, config.publicUrl.startsWith('https:'));
+    return new CsrfGuard(key, isHttps(config.publicUrl));
   }
 
   #mac(publicId: string, nonce: string): string {
@@ -133,6 +157,9 @@ export class CsrfGuard {
     return same(formToken, cookieToken) && this.#valid(publicId, formToken);
   }
 }
+
+/** The gateway is reached over https: its cookies get `Secure`, its pages HSTS. */
+export const isHttps = (publicUrl: string): boolean => originOf(publicUrl)?.startsWith('https:') === true;
 
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
