@@ -1,9 +1,10 @@
 import type { TSchema } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import { type ValueError, ValueErrorType } from '@sinclair/typebox/errors';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { EngineError } from '../../domain/errors.ts';
 import { limits } from '../../domain/limits.ts';
+import { fail, ok, type Result } from '../../domain/result.ts';
 import type { Account, InvoiceContext } from './invoice.ts';
 import { writeJson } from './json.ts';
 import { type ErrorBody, engineFailure, errorListOf } from './map.ts';
@@ -33,8 +34,16 @@ export const fromEngine = (error: EngineError) => {
   return new WireError(failure.http, failure.body);
 };
 
+/**
+ * `Content-Type: application/json` exactly, as Symfony's JsonResponse writes it (JSON has no
+ * charset parameter; UTF-8 is its only encoding): a client may compare the header whole.
+ * Sent as bytes, since Fastify appends `; charset=utf-8` to the type of a string body.
+ */
 export const send = (reply: FastifyReply, http: number, body: unknown) =>
-  reply.code(http).type('application/json; charset=utf-8').send(writeJson(body));
+  reply
+    .code(http)
+    .type('application/json')
+    .send(Buffer.from(writeJson(body), 'utf8'));
 
 // ---- the wire: bodies, schemas, errors ----
 
@@ -57,30 +66,75 @@ export function formToObject(text: string): Record<string, unknown> {
 }
 
 /**
- * Every body, whatever it claims to be: JSON (also when a client labels it a form, as PHP's
- * curl does by default), or an HTML form with PHP brackets. Empty is `{}`.
+ * A body, whatever it claims to be: JSON (also when a client labels it a form, as PHP's curl
+ * does by default), or an HTML form with PHP brackets. Empty is `{}`. Else 400 or 415.
+ */
+function parseBody(raw: string, contentType: string): Result<unknown, 400 | 415> {
+  const text = raw.trim();
+  const type = contentType.toLowerCase();
+  if (text === '') return ok({});
+  if (type.includes('json') || text.startsWith('{') || text.startsWith('[')) {
+    try {
+      return ok(JSON.parse(text));
+    } catch {
+      return fail(400);
+    }
+  }
+  if (type.startsWith('application/x-www-form-urlencoded')) return ok(formToObject(text));
+  return fail(415);
+}
+
+/**
+ * The body of a GET, which Fastify leaves unread. Simple clients send one: `{}`, or the
+ * public API's `public_key` in JSON as in their POSTs. A body that does not parse is no
+ * body (the GET still answers); only one over the size bound is refused.
+ */
+async function bodyOfGet(req: FastifyRequest): Promise<unknown> {
+  const length = req.headers['content-length'];
+  if (req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0'))
+    return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req.raw as AsyncIterable<Buffer | string>) {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+    size += bytes.length;
+    if (size > limits.bodyBytesMax) throw statusError(413);
+    chunks.push(bytes);
+  }
+  const parsed = parseBody(Buffer.concat(chunks).toString('utf8'), String(req.headers['content-type'] ?? ''));
+  return parsed.ok ? parsed.value : undefined;
+}
+
+/** Routes are registered once; this marks the twin that answers with a trailing slash. */
+const slashTwin = Symbol('paymega slash twin');
+
+/**
+ * Every body as clients send it, Paymega's error documents for every failure, and every path
+ * also with a trailing slash: a client whose base URL ends in `/` must not meet a 404 or,
+ * worse, the 405 of `/payment-invoices/:id` with an empty id. (Paymega sits behind a
+ * router that redirects such GETs; answering directly serves clients that do not follow.)
  */
 export function setUpWire(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: limits.bodyBytesMax }, (req, body, done) => {
-    const text = String(body).trim();
-    const type = String(req.headers['content-type'] ?? '').toLowerCase();
-    if (text === '') return done(null, {});
-    if (type.includes('json') || text.startsWith('{') || text.startsWith('[')) {
-      try {
-        return done(null, JSON.parse(text));
-      } catch {
-        return done(statusError(400), undefined);
-      }
-    }
-    if (type.startsWith('application/x-www-form-urlencoded')) return done(null, formToObject(text));
-    return done(statusError(415), undefined);
+    const parsed = parseBody(String(body), String(req.headers['content-type'] ?? ''));
+    return parsed.ok ? done(null, parsed.value) : done(statusError(parsed.error), undefined);
+  });
+  app.addHook('preValidation', async (req) => {
+    if (req.method === 'GET' && req.body === undefined) req.body = await bodyOfGet(req);
+  });
+  app.addHook('onRoute', (route) => {
+    const twin = (route.config as Record<symbol, unknown> | undefined)?.[slashTwin];
+    if (route.method === 'HEAD' || twin || route.routePath.endsWith('/')) return;
+    const { path: _path, prefix: _prefix, routePath, ...options } = route;
+    const config = { ...route.config, [slashTwin]: true } as typeof route.config;
+    app.route({ ...options, url: `${routePath}/`, config });
   });
   app.setValidatorCompiler(({ schema }) => {
-    const check = TypeCompiler.Compile(schema as TSchema);
     return (data: unknown) => {
       const value = data ?? {};
-      return check.Check(value) ? { value } : { error: fieldError(fieldErrorsOf(check.Errors(value))) };
+      const findings = schemaFindings(schema as TSchema, value);
+      return Object.keys(findings).length === 0 ? { value } : { error: fieldError(findings) };
     };
   });
   app.setErrorHandler((error: Error & { statusCode?: number }, req, reply) => {
@@ -94,6 +148,21 @@ export function setUpWire(app: FastifyInstance): void {
     return send(reply, 500, errorListOf(500));
   });
   app.setNotFoundHandler((_req, reply) => send(reply, 404, errorListOf(404)));
+}
+
+const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
+
+/**
+ * What a schema finds wrong with a value, one message per field in Symfony's words; `{}`
+ * when it fits. Routes that also check values merge these with their own findings.
+ */
+export function schemaFindings(schema: TSchema, value: unknown): Record<string, string> {
+  let check = compiled.get(schema);
+  if (!check) {
+    check = TypeCompiler.Compile(schema);
+    compiled.set(schema, check);
+  }
+  return check.Check(value) ? {} : fieldErrorsOf(check.Errors(value));
 }
 
 /** TypeBox's findings as Symfony's validator words them, one message per field. */
@@ -137,10 +206,20 @@ function messageOf(e: ValueError): string {
   }
 }
 
-/** Answers 405 for the methods a path does not take (Fastify alone would say 404). */
+/**
+ * Answers 405 for the methods a path does not take (Fastify alone would say 404), with the
+ * `Allow` header HTTP asks of a 405. OPTIONS too: no CORS here, as the spec names none.
+ */
 export function refuseOtherMethods(app: FastifyInstance, url: string, allowed: HTTPMethods[]): void {
-  const others = (['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const).filter((m) => !allowed.includes(m));
-  app.route({ method: others, url, handler: async (_req, reply) => send(reply, 405, errorListOf(405)) });
+  const others = (['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const).filter(
+    (m) => !allowed.includes(m),
+  );
+  const allow = allowed.join(', ');
+  app.route({
+    method: others,
+    url,
+    handler: async (_req, reply) => send(reply.header('allow', allow), 405, errorListOf(405)),
+  });
 }
 
 // ---- authentication ----

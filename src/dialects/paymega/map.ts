@@ -366,6 +366,56 @@ export function checkUrls(urls: {
   return errors;
 }
 
+// ---- what clients send for "nothing" ----
+
+/** A JSON object: not null, not an array. */
+export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+type Blank = { drop: readonly string[]; objects: readonly string[] };
+const blanks: Readonly<Record<'invoice' | 'customer' | 'address' | 'returnUrls', Blank>> = {
+  invoice: {
+    drop: ['return_url', 'callback_url', 'expires'],
+    objects: ['metadata', 'service_fields', 'gateway_options', 'customer', 'return_urls'],
+  },
+  customer: { drop: [], objects: ['metadata', 'address'] },
+  address: { drop: [], objects: [] },
+  returnUrls: { drop: ['success', 'fail', 'pending'], objects: [] },
+};
+
+function withoutBlanks(value: unknown, blank: Blank, extraDrop: readonly string[] = []) {
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) {
+    if (member === null) continue;
+    if (member === '' && (blank.drop.includes(key) || extraDrop.includes(key))) continue;
+    out[key] = blank.objects.includes(key) && Array.isArray(member) && member.length === 0 ? {} : member;
+  }
+  return out;
+}
+
+/**
+ * The invoice fields as Symfony's constraints see them, before any check. The spec is silent;
+ * PHP clients (most of Paymega's) send `null` for a field they leave out, `[]` for an empty
+ * object (`json_encode([])`), and HTML forms send `''` for an empty input. So: null is
+ * absent everywhere (a required field then is "blank", as NotBlank says of null); `[]` is
+ * `{}` where an object goes; `''` is absent for the optional URLs and `expires` (Symfony's
+ * Url and DateTime pass it), and for `return_urls.pending`, which then is "blank".
+ * `referenceOptional`: the public API generates a missing `reference_id`, so `''` is missing.
+ */
+export function tolerantInvoiceFields(input: unknown, options: { referenceOptional: boolean }): unknown {
+  const out = withoutBlanks(input, blanks.invoice, options.referenceOptional ? ['reference_id'] : []);
+  if (!isPlainObject(out)) return out;
+  if (out.customer !== undefined) {
+    const customer = withoutBlanks(out.customer, blanks.customer);
+    if (isPlainObject(customer) && customer.address !== undefined)
+      customer.address = withoutBlanks(customer.address, blanks.address);
+    out.customer = customer;
+  }
+  if (out.return_urls !== undefined) out.return_urls = withoutBlanks(out.return_urls, blanks.returnUrls);
+  return out;
+}
+
 // ---- errors: one table for every engine failure ----
 
 export type PmFail = { http: 401 | 403 | 404 | 409 | 422 | 502 | 503; message?: string; field?: string };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { type Currency, isCurrency } from '../../domain/currency.ts';
+import { limits } from '../../domain/limits.ts';
 import { fail, ok, type Result } from '../../domain/result.ts';
 import type { Customer as EngineCustomer, Payment } from '../../engine/payment-view.ts';
 import type { Gateway } from '../../runtime.ts';
@@ -12,6 +13,7 @@ import {
   privateAuth,
   publicAuth,
   refuseOtherMethods,
+  schemaFindings,
   send,
   setUpWire,
   statusError,
@@ -23,6 +25,7 @@ import {
   checkServiceFields,
   checkUrls,
   invoiceIdOf,
+  isPlainObject,
   type PmService,
   paymentMethodOf,
   pmAmount,
@@ -30,12 +33,13 @@ import {
   refundAmountOf,
   serviceIdOf,
   testStatusOutcomes,
+  tolerantInvoiceFields,
   toPmService,
   toReturnUrls,
 } from './map.ts';
 import { openApiDocument } from './openapi.ts';
 import {
-  type InvoiceAttributes,
+  InvoiceAttributes,
   Prerequest,
   PrivateInvoiceRequest,
   PublicInvoiceRequest,
@@ -69,11 +73,6 @@ function parseExpires(text: string, now: Date): Result<Date, string> {
   return ok(at);
 }
 
-type CreateInput = Omit<InvoiceAttributes, 'reference_id' | 'test_mode'> & {
-  reference_id?: string;
-  testMode: boolean;
-};
-
 /** `repeated`: the same request again; `conflict`: its reference id names another invoice. */
 type Creation = { outcome: 'created' | 'repeated' | 'conflict'; payment: Payment };
 
@@ -83,50 +82,133 @@ function engineCustomer(c: InvoiceAttributes['customer']): EngineCustomer | unde
   return { id: reference_id, ...rest };
 }
 
+/** Field errors in the order Paymega's validator walks the fields (envelope first). */
+const fieldOrder = ['data', 'public_key', ...Object.keys(InvoiceAttributes.properties)];
+function inFieldOrder(errors: Record<string, string>): Record<string, string> {
+  const rank = (name: string) => {
+    const at = fieldOrder.indexOf(name.split('.')[0]!);
+    return at === -1 ? fieldOrder.length : at;
+  };
+  return Object.fromEntries(Object.entries(errors).sort(([a], [b]) => rank(a) - rank(b)));
+}
+
+/** With no currency to go by, an amount is read with the most decimals any currency has. */
+const anyCurrency: Currency = 'KWD';
+
+type Checked = { service: PmService; currency: Currency; amountMinor: bigint; expiresAt?: Date };
+
 /**
- * Checks what the engine cannot know (service names, Paymega's bounds, service fields,
- * `expires`), all at once as Paymega reports them, then creates the payment. The test
- * service settles at once when its `status` field asks for an outcome.
+ * Checks what the schema cannot (currencies, the account's services, Paymega's bounds,
+ * service fields, URLs, `expires`) on every field the schema found no fault with, and adds
+ * those findings to the schema's: a client learns of every field at fault at once, as
+ * Symfony's validator reports them, not the schema's faults first and the rest next time.
  */
-async function createInvoice(ctx: InvoiceContext, account: Account, input: CreateInput): Promise<Creation> {
-  const { engine } = ctx;
-  const merchantId = account.merchant.id;
-  const errors: Record<string, string> = {};
-  const currency = input.currency.toUpperCase();
-  if (!isCurrency(currency)) errors.currency = 'This value is not a valid currency.';
-  const services = await engine.listServices(merchantId);
-  const service = services
-    .map(toPmService)
-    .find((s): s is PmService => s?.code === input.service && s.engine?.enabled === true);
-  if (!service) errors.service = 'The value you selected is not a valid choice.';
-  else if (isCurrency(currency) && service.currency !== currency)
-    errors.currency = 'This value does not match the service currency.';
+async function checkInvoice(
+  ctx: InvoiceContext,
+  account: Account,
+  a: Record<string, unknown>,
+  findings: Record<string, string>,
+): Promise<Checked> {
+  const errors: Record<string, string> = { ...findings };
+  const add = (name: string, message: string) => {
+    errors[name] ??= message;
+  };
+  const text = (name: string) =>
+    typeof a[name] === 'string' && !(name in errors) ? (a[name] as string) : undefined;
+
+  let currency: Currency | undefined;
+  const currencyText = text('currency')?.toUpperCase();
+  if (currencyText !== undefined) {
+    if (isCurrency(currencyText)) currency = currencyText;
+    else add('currency', 'This value is not a valid currency.');
+  }
+  const serviceCode = text('service');
+  let service: PmService | undefined;
+  if (serviceCode !== undefined) {
+    service = (await ctx.engine.listServices(account.merchant.id))
+      .map(toPmService)
+      .find((s): s is PmService => s?.code === serviceCode && s.engine?.enabled === true);
+    if (!service) add('service', 'The value you selected is not a valid choice.');
+    else if (currency && service.currency !== currency)
+      add('currency', 'This value does not match the service currency.');
+  }
   let amountMinor = 0n;
-  if (isCurrency(currency)) {
-    const amount = pmAmount.parse(input.amount, currency);
-    if (!amount.ok) errors.amount = amount.error;
-    else {
+  if (a.amount !== undefined && !('amount' in errors)) {
+    const amount = pmAmount.parse(a.amount, currency ?? service?.currency ?? anyCurrency);
+    if (!amount.ok) add('amount', amount.error);
+    else if (service && currency) {
       amountMinor = amount.value;
-      const bound = service ? checkAmountBounds(amountMinor, service.method, currency) : null;
-      if (bound) errors.amount = bound;
+      const bound = checkAmountBounds(amountMinor, service.method, currency);
+      if (bound) add('amount', bound);
     }
   }
-  if (service) Object.assign(errors, checkServiceFields(service.method, input.service_fields));
-  Object.assign(errors, checkUrls(input));
+  if (service && !('service_fields' in errors))
+    for (const [name, message] of Object.entries(
+      checkServiceFields(service.method, a.service_fields as Record<string, unknown> | undefined),
+    ))
+      add(name, message);
+  const returnUrls = isPlainObject(a.return_urls) && !('return_urls' in errors) ? a.return_urls : {};
+  const urls = checkUrls({
+    return_url: text('return_url'),
+    return_urls: Object.fromEntries(
+      Object.entries(returnUrls).filter(
+        (e): e is [string, string] => typeof e[1] === 'string' && !(`return_urls.${e[0]}` in errors),
+      ),
+    ),
+    callback_url: text('callback_url'),
+  });
+  for (const [name, message] of Object.entries(urls)) add(name, message);
   let expiresAt: Date | undefined;
-  if (input.expires !== undefined) {
-    const parsed = parseExpires(input.expires, engine.deps.now());
+  const expires = text('expires');
+  if (expires !== undefined) {
+    const parsed = parseExpires(expires, ctx.engine.deps.now());
     if (parsed.ok) expiresAt = parsed.value;
-    else errors.expires = parsed.error;
+    else add('expires', parsed.error);
   }
-  if (Object.keys(errors).length > 0 || !service) throw fieldError(errors);
+  // the engine's own bound, checked here so that it is reported with the rest
+  if (isPlainObject(a.metadata) && Buffer.byteLength(JSON.stringify(a.metadata)) > limits.metadataBytesMax)
+    add('metadata', 'This value is not valid.');
 
+  if (Object.keys(errors).length > 0 || !service || !currency) throw fieldError(inFieldOrder(errors));
+  return { service, currency, amountMinor, ...(expiresAt && { expiresAt }) };
+}
+
+/**
+ * A create request of either API: `attributes` as sent (tolerated, see map.ts), `findings`
+ * the schema's. `testMode` reads the checked fields (the public API goes by its key).
+ */
+type CreateRequest = {
+  attributes: unknown;
+  findings: Record<string, string>;
+  testMode: (fields: InvoiceAttributes) => boolean;
+};
+
+/**
+ * Checks the request, all at once as Paymega reports it, then creates the payment. The test
+ * service settles at once when its `status` field asks for an outcome.
+ */
+async function createInvoice(
+  ctx: InvoiceContext,
+  account: Account,
+  request: CreateRequest,
+): Promise<Creation> {
+  const { engine } = ctx;
+  const merchantId = account.merchant.id;
+  const raw = isPlainObject(request.attributes) ? request.attributes : {};
+  const { service, currency, amountMinor, expiresAt } = await checkInvoice(
+    ctx,
+    account,
+    raw,
+    request.findings,
+  );
+  // no findings: the fields match the schema
+  const input = raw as InvoiceAttributes;
   const externalId = input.reference_id ?? randomUUID();
   const created = await engine.createPayment({
     merchantId,
     origin: 'paymega',
     amountMinor,
-    currency: currency as Currency,
+    currency,
     flow: input.flow === 'verify' ? 'hold' : 'charge',
     externalId,
     description: input.description ?? '',
@@ -135,7 +217,7 @@ async function createInvoice(ctx: InvoiceContext, account: Account, input: Creat
     returnUrls: toReturnUrls(input.return_url, input.return_urls),
     callbackUrl: input.callback_url ?? null,
     expiresAt,
-    testMode: input.testMode,
+    testMode: request.testMode(input),
     serviceCode: service.engine!.code,
   });
   if (!created.ok) {
@@ -166,10 +248,20 @@ const publicApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app, { ctx
   const renderPublic = async (account: Account, payment: Payment) => ({
     data: publicInvoiceOf(await loadInvoice(ctx, account, payment)),
   });
+  /**
+   * The flat body (or the form). A sandbox key (`pk_test_…`) never makes a live invoice; a
+   * live key (`pk_live_…`) makes a test one when `test_mode` asks, as the private API does.
+   */
+  const testModeOf = (account: Account & { testKey: boolean }, value: unknown) =>
+    account.testKey || value === true || value === 'true' || value === '1' || value === 1;
   const createFrom = (req: FastifyRequest) => {
-    const body = req.body as PublicInvoiceRequest;
     const account = accountOf(req);
-    return createInvoice(ctx, account, { ...body, testMode: account.testKey });
+    const attributes = tolerantInvoiceFields(req.body ?? {}, { referenceOptional: true });
+    return createInvoice(ctx, account, {
+      attributes,
+      findings: schemaFindings(PublicInvoiceRequest, attributes),
+      testMode: (fields) => testModeOf(account, fields.test_mode),
+    });
   };
 
   app.post(
@@ -220,27 +312,19 @@ const publicApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app, { ctx
   );
   refuseOtherMethods(app, '/payment-prerequest', ['POST']);
 
-  app.post(
-    '/payment-invoices',
-    { schema: { body: PublicInvoiceRequest }, preValidation: creates },
-    async (req, reply) => {
-      const { outcome, payment } = await createFrom(req);
-      return send(reply, outcome === 'created' ? 201 : 409, await renderPublic(accountOf(req), payment));
-    },
-  );
+  app.post('/payment-invoices', { preValidation: creates }, async (req, reply) => {
+    const { outcome, payment } = await createFrom(req);
+    return send(reply, outcome === 'created' ? 201 : 409, await renderPublic(accountOf(req), payment));
+  });
   refuseOtherMethods(app, '/payment-invoices', ['POST']);
 
   // The HTML form of a merchant's page: the browser lands on the payment page.
-  app.post(
-    '/payment-invoices/process',
-    { schema: { body: PublicInvoiceRequest }, preValidation: creates },
-    async (req, reply) => {
-      const { outcome, payment } = await createFrom(req);
-      // a form sent again (the back button) leads to the same page
-      if (outcome === 'conflict') return send(reply, 409, await renderPublic(accountOf(req), payment));
-      return reply.redirect(`${ctx.publicUrl}/pay/${payment.publicId}`, 302);
-    },
-  );
+  app.post('/payment-invoices/process', { preValidation: creates }, async (req, reply) => {
+    const { outcome, payment } = await createFrom(req);
+    // a form sent again (the back button) leads to the same page
+    if (outcome === 'conflict') return send(reply, 409, await renderPublic(accountOf(req), payment));
+    return reply.redirect(`${ctx.publicUrl}/pay/${payment.publicId}`, 302);
+  });
   refuseOtherMethods(app, '/payment-invoices/process', ['POST']);
 
   app.get<{ Params: { id: string } }>(
@@ -339,19 +423,23 @@ const privateApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app, { ct
   });
   refuseOtherMethods(app, '/payment-services/:id', ['GET']);
 
-  app.post(
-    '/payment-invoices',
-    { onRequest: auth, schema: { body: PrivateInvoiceRequest } },
-    async (req, reply) => {
-      const account = accountOf(req);
-      const { attributes } = (req.body as PrivateInvoiceRequest).data;
-      const { outcome, payment } = await createInvoice(ctx, account, {
-        ...attributes,
-        testMode: attributes.test_mode ?? false,
-      });
-      return send(reply, outcome === 'created' ? 201 : 409, await render(account, payment));
-    },
-  );
+  app.post('/payment-invoices', { onRequest: auth }, async (req, reply) => {
+    const account = accountOf(req);
+    const body = req.body ?? {};
+    const data = isPlainObject(body) && isPlainObject(body.data) ? body.data : null;
+    const attributes =
+      data?.attributes === undefined
+        ? undefined
+        : tolerantInvoiceFields(data.attributes, { referenceOptional: false });
+    const document = data && attributes !== undefined ? { ...body, data: { ...data, attributes } } : body;
+    const { outcome, payment } = await createInvoice(ctx, account, {
+      attributes,
+      findings: schemaFindings(PrivateInvoiceRequest, document),
+      // the spec: `false` when the request does not say
+      testMode: (fields) => fields.test_mode ?? false,
+    });
+    return send(reply, outcome === 'created' ? 201 : 409, await render(account, payment));
+  });
 
   app.get('/payment-invoices', { onRequest: auth }, async (req, reply) => {
     const account = accountOf(req);
@@ -417,15 +505,21 @@ const privateApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app, { ct
   // Refunds of processed invoices (Paymega's `POST /api/payment-invoices/{id}/refund`).
   app.post<{ Params: { id: string } }>(
     '/payment-invoices/:id/refund',
-    { onRequest: auth, schema: { body: RefundRequest } },
+    { onRequest: auth },
     async (req, reply) => {
       const account = accountOf(req);
       const payment = await invoiceOf(account, req.params.id);
-      const { attributes } = (req.body as RefundRequest).data;
-      if (attributes.invoiceId !== undefined && attributes.invoiceId !== req.params.id)
-        throw fieldError({ invoiceId: 'This value should be equal to the invoice of the URL.' });
-      const amount = refundAmountOf(attributes.amount, payment.currency);
-      if (!amount.ok) throw fieldError({ amount: amount.error });
+      // the schema's findings and the value checks, all at once (as for invoices)
+      const body = req.body ?? {};
+      const errors = schemaFindings(RefundRequest, body);
+      const data = isPlainObject(body) && isPlainObject(body.data) ? body.data : {};
+      const given = isPlainObject(data.attributes) ? data.attributes : {};
+      if (typeof given.invoiceId === 'string' && given.invoiceId !== req.params.id)
+        errors.invoiceId ??= 'This value should be equal to the invoice of the URL.';
+      const amount = 'amount' in errors ? null : refundAmountOf(given.amount, payment.currency);
+      if (amount && !amount.ok) errors.amount ??= amount.error;
+      if (Object.keys(errors).length > 0 || !amount?.ok) throw fieldError(errors);
+      const { attributes } = (body as RefundRequest).data;
       const refunded = await engine.refundPayment({
         merchantId: account.merchant.id,
         paymentId: payment.id,

@@ -78,7 +78,8 @@ export type PrivateInvoiceRequest = Static<typeof PrivateInvoiceRequest>;
 
 /**
  * The public API's flat body (and the HTML form's fields). `reference_id` is generated when
- * missing; `test_mode` follows the key (`pk_test_…`), whatever the body says.
+ * missing. `test_mode`: a `pk_test_…` key makes test invoices whatever the body says; a
+ * `pk_live_…` key goes by the field, as the private API does (a form writes it as `1`/`true`).
  */
 export const PublicInvoiceRequest = Type.Object({
   public_key: PublicKey,

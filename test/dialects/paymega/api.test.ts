@@ -487,7 +487,13 @@ for (const flavor of await testFlavors()) {
           callback_url: 'x',
         });
         assert.equal(res.statusCode, 422);
-        assert.deepEqual(Object.keys(res.json().errors).sort(), ['callback_url', 'currency', 'service']);
+        // the amount too, although the currency that says how many decimals it may have is bad
+        assert.deepEqual(res.json().errors, {
+          service: 'The value you selected is not a valid choice.',
+          currency: 'This value is not a valid currency.',
+          amount: 'This value should be greater than 0.',
+          callback_url: 'This value is not a valid URL.',
+        });
       });
 
       it('the envelope is checked too', async () => {

@@ -20,6 +20,7 @@ import {
   printRatePercent,
   publicIdOf,
   resolutionOf,
+  tolerantInvoiceFields,
   toPmService,
   toReturnUrls,
 } from '../../../src/dialects/paymega/map.ts';
@@ -371,6 +372,45 @@ describe('Paymega names', () => {
       'service_fields.status': 'The value you selected is not a valid choice.',
     });
     assert.deepEqual(checkServiceFields(pmMethods.card!, { anything: 1 }), {});
+  });
+  it('reads PHP’s and HTML forms’ "nothing" as nothing, and only where Symfony would', () => {
+    const strict = { referenceOptional: false };
+    assert.deepEqual(
+      tolerantInvoiceFields(
+        {
+          reference_id: '',
+          amount: null,
+          description: '',
+          flow: '',
+          callback_url: '',
+          return_url: '',
+          expires: '',
+          metadata: [],
+          gateway_options: [],
+          service_fields: [],
+          customer: { reference_id: 'c', email: null, metadata: [], address: { city: null, country: '' } },
+          return_urls: { pending: '', success: '', fail: null },
+        },
+        strict,
+      ),
+      {
+        reference_id: '', // required in the private API: "blank", not generated
+        description: '',
+        flow: '', // not a choice
+        metadata: {},
+        gateway_options: {},
+        service_fields: {},
+        customer: { reference_id: 'c', metadata: {}, address: { country: '' } },
+        return_urls: {},
+      },
+    );
+    assert.deepEqual(
+      tolerantInvoiceFields({ reference_id: '', metadata: [1] }, { referenceOptional: true }),
+      {
+        metadata: [1], // a list is still not an object
+      },
+    );
+    for (const other of [null, [], 'x', 5]) assert.deepEqual(tolerantInvoiceFields(other, strict), other);
   });
   it('keeps the universal return URL as the engine’s cancel URL', () => {
     assert.deepEqual(toReturnUrls('https://a', { pending: 'https://p' }), {

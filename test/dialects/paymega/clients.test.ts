@@ -1,0 +1,485 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../../src/web/app.ts';
+import { testFlavors } from '../../helpers/databases.ts';
+import { card, cards, unwrap } from '../../helpers/fixtures.ts';
+import { type TestGateway, testGateway } from '../../helpers/gateway.ts';
+import {
+  basicAuth,
+  createInvoiceViaApi,
+  newReference,
+  type PaymegaCreds,
+  paymegaMerchant,
+} from './helpers.ts';
+
+/**
+ * What merchant clients written for Paymega send and expect, beyond the spec's examples:
+ * every field error at once, trailing slashes, bodies on GETs, PHP's ways of saying
+ * "nothing", the test mode of a key, 405 with `Allow`, and the exact JSON content type.
+ */
+
+const form = { 'content-type': 'application/x-www-form-urlencoded' };
+
+for (const flavor of await testFlavors()) {
+  describe(`Paymega clients on ${flavor}`, () => {
+    let gw: TestGateway;
+    let app: FastifyInstance;
+    let shop: PaymegaCreds;
+
+    before(async () => {
+      gw = await testGateway(flavor);
+      app = await buildApp(gw);
+      shop = await paymegaMerchant(gw.engine, 'Clients shop');
+    });
+    after(async () => {
+      await app.close();
+      await gw.close();
+    });
+
+    const base = () => ({
+      reference_id: newReference(),
+      amount: 10,
+      currency: 'USD',
+      service: 'payment_card_usd_hpp',
+    });
+    const createPrivate = (attributes: Record<string, unknown>, url = '/api/payment-invoices') =>
+      app.inject({
+        method: 'POST',
+        url,
+        headers: basicAuth(shop),
+        payload: { data: { type: 'payment-invoices', attributes } },
+      });
+    const createPublic = (body: Record<string, unknown>, url = '/public-api/payment-invoices') =>
+      app.inject({ method: 'POST', url, payload: { public_key: shop.public_key, ...body } });
+    const paymentOf = (invoiceId: string) =>
+      gw.engine.getPayment({ publicId: invoiceId.slice(4) }, shop.merchantId);
+
+    describe('422 lists every field at fault at once, schema and value findings alike', () => {
+      it('a missing service and a negative amount, in both APIs and the form', async () => {
+        const { service: _, ...noService } = base();
+        const expected = {
+          errors: {
+            service: 'This value should not be blank.',
+            amount: 'This value should be greater than 0.',
+          },
+        };
+        const priv = await createPrivate({ ...noService, amount: -5 });
+        assert.equal(priv.statusCode, 422, priv.body);
+        assert.deepEqual(priv.json(), expected);
+        const pub = await createPublic({ ...noService, amount: -5 });
+        assert.equal(pub.statusCode, 422, pub.body);
+        assert.deepEqual(pub.json(), expected);
+        const html = await app.inject({
+          method: 'POST',
+          url: '/public-api/payment-invoices/process',
+          headers: form,
+          payload: new URLSearchParams({
+            public_key: shop.public_key,
+            currency: 'USD',
+            amount: '-5',
+          }).toString(),
+        });
+        assert.equal(html.statusCode, 422, html.body);
+        assert.deepEqual(html.json(), expected);
+      });
+
+      it('many faults of every kind, in the order of the fields', async () => {
+        const res = await createPrivate({
+          reference_id: 'r'.repeat(65), // schema: too long
+          service: 'test_usd_test',
+          // currency missing: schema
+          amount: 0, // value: not positive
+          flow: 'hold', // schema: not a choice
+          service_fields: { status: 'win!' }, // value: the field's regexp
+          test_mode: 'yes', // schema: not a bool
+          customer: { name: 'N', address: { city: 5 } }, // schema, twice
+          return_urls: { success: 'nope' }, // schema: pending missing; value: not a URL
+          callback_url: 'ftp://x.test', // value: not http(s)
+          expires: new Date(gw.clock.ms + 5 * 60_000).toISOString(), // value: too soon
+        });
+        assert.equal(res.statusCode, 422, res.body);
+        assert.deepEqual(Object.entries(res.json().errors), [
+          ['reference_id', 'This value is too long. It should have 64 characters or less.'],
+          ['currency', 'This value should not be blank.'],
+          ['amount', 'This value should be greater than 0.'],
+          ['flow', 'The value you selected is not a valid choice.'],
+          ['service_fields.status', 'This value is not valid.'],
+          ['test_mode', 'This value should be of type bool.'],
+          ['customer.reference_id', 'This value should not be blank.'],
+          ['customer.address.city', 'This value should be of type string.'],
+          ['return_urls.pending', 'This value should not be blank.'],
+          ['return_urls.success', 'This value is not a valid URL.'],
+          ['callback_url', 'This value is not a valid URL.'],
+          ['expires', 'This value should be between 14 minutes and 2 days from now.'],
+        ]);
+      });
+
+      it('a bad envelope and bad attributes together', async () => {
+        const res = await app.inject({
+          method: 'POST',
+          url: '/api/payment-invoices',
+          headers: basicAuth(shop),
+          payload: { data: { type: 'payments', attributes: { ...base(), amount: -1 } } },
+        });
+        assert.equal(res.statusCode, 422);
+        assert.deepEqual(res.json(), {
+          errors: {
+            'data.type': 'The value you selected is not a valid choice.',
+            amount: 'This value should be greater than 0.',
+          },
+        });
+      });
+
+      it('the service’s bounds are checked with the schema’s faults', async () => {
+        const res = await createPrivate({ ...base(), reference_id: undefined, amount: 1_000_000.01 });
+        assert.deepEqual(res.json(), {
+          errors: {
+            reference_id: 'This value should not be blank.',
+            amount: 'This value should be less than or equal to 1000000.',
+          },
+        });
+      });
+
+      it('refunds too', async () => {
+        const paid = await createInvoiceViaApi(app, shop, { amount: 50 });
+        unwrap(
+          await gw.engine.payWithCard({ payment: { publicId: paid.publicId }, card: card(cards.approved) }),
+        );
+        const res = await app.inject({
+          method: 'POST',
+          url: `/api/payment-invoices/${paid.id}/refund`,
+          headers: basicAuth(shop),
+          payload: { data: { type: 'refund', attributes: { amount: 0, invoiceId: 'cpi_other' } } },
+        });
+        assert.equal(res.statusCode, 422);
+        assert.deepEqual(res.json(), {
+          errors: {
+            reference_id: 'This value should not be blank.',
+            invoiceId: 'This value should be equal to the invoice of the URL.',
+            amount: 'This value should be greater than 0.',
+          },
+        });
+      });
+    });
+
+    describe('trailing slashes', () => {
+      it('every path answers with a trailing slash as without', async () => {
+        const created = await createPrivate(base(), '/api/payment-invoices/');
+        assert.equal(created.statusCode, 201, created.body);
+        const id = created.json().data.id;
+        for (const url of [
+          '/api/payment-invoices/',
+          `/api/payment-invoices/${id}/`,
+          '/api/payment-services/',
+          '/api/payment-services/?',
+        ]) {
+          const res = await app.inject({ method: 'GET', url, headers: basicAuth(shop) });
+          assert.equal(res.statusCode, 200, url);
+        }
+        const service = (
+          await app.inject({ method: 'GET', url: '/api/payment-services', headers: basicAuth(shop) })
+        ).json().data[0].id;
+        const one = await app.inject({
+          method: 'GET',
+          url: `/api/payment-services/${service}/`,
+          headers: basicAuth(shop),
+        });
+        assert.equal(one.json().data.id, service);
+        const pub = await createPublic(base(), '/public-api/payment-invoices/');
+        assert.equal(pub.statusCode, 201, pub.body);
+        const read = await app.inject({
+          method: 'GET',
+          url: `/public-api/payment-invoices/${pub.json().data.id}/?public_key=${shop.public_key}`,
+        });
+        assert.equal(read.json().data.id, pub.json().data.id);
+        const pre = await app.inject({
+          method: 'POST',
+          url: '/public-api/payment-prerequest/',
+          payload: { public_key: shop.public_key, currency: 'USD' },
+        });
+        assert.equal(pre.statusCode, 200);
+        const html = await app.inject({
+          method: 'POST',
+          url: '/public-api/payment-invoices/process/',
+          headers: form,
+          payload: new URLSearchParams({ public_key: shop.public_key, ...base(), amount: '10' }).toString(),
+        });
+        assert.equal(html.statusCode, 302, html.body);
+        // and the rest is as without the slash
+        const wrong = await app.inject({
+          method: 'DELETE',
+          url: '/api/payment-invoices/',
+          headers: basicAuth(shop),
+        });
+        assert.equal(wrong.statusCode, 405);
+        const unknown = await app.inject({ method: 'GET', url: '/api/nothing/', headers: basicAuth(shop) });
+        assert.equal(unknown.statusCode, 404);
+        assert.equal((await app.inject({ method: 'GET', url: '/api/payment-invoices/' })).statusCode, 401);
+      });
+    });
+
+    describe('GETs with a body, URLs with a bare ?', () => {
+      it('a {} JSON body and a bare ? on every GET of both APIs', async () => {
+        const mine = await createInvoiceViaApi(app, shop);
+        const json = { 'content-type': 'application/json' };
+        for (const url of [
+          '/api/payment-invoices?',
+          `/api/payment-invoices/${mine.id}?`,
+          '/api/payment-services?',
+          `/public-api/payment-invoices/${mine.id}?public_key=${shop.public_key}`,
+        ]) {
+          const res = await app.inject({
+            method: 'GET',
+            url,
+            headers: { ...basicAuth(shop), ...json },
+            payload: '{}',
+          });
+          assert.equal(res.statusCode, 200, `${url} ${res.body}`);
+        }
+      });
+
+      it('the public key in the JSON body of a GET, as in the POSTs', async () => {
+        const mine = await createInvoiceViaApi(app, shop);
+        const res = await app.inject({
+          method: 'GET',
+          url: `/public-api/payment-invoices/${mine.id}?`,
+          headers: { 'content-type': 'application/json' },
+          payload: JSON.stringify({ public_key: shop.public_key }),
+        });
+        assert.equal(res.statusCode, 200, res.body);
+        assert.equal(res.json().data.id, mine.id);
+        // a body that is not JSON is no body: the query's key still counts, and no 400
+        const junk = await app.inject({
+          method: 'GET',
+          url: `/public-api/payment-invoices/${mine.id}?public_key=${shop.public_key}`,
+          headers: { 'content-type': 'application/json' },
+          payload: '{"public_key":',
+        });
+        assert.equal(junk.statusCode, 200, junk.body);
+        const none = await app.inject({
+          method: 'GET',
+          url: `/public-api/payment-invoices/${mine.id}`,
+          headers: { 'content-type': 'application/json' },
+          payload: '{}',
+        });
+        assert.equal(none.statusCode, 401);
+      });
+    });
+
+    describe('what PHP clients and HTML forms send for "nothing"', () => {
+      it('null for optional fields, [] for empty objects, "" for optional URLs and expires', async () => {
+        const res = await createPrivate({
+          ...base(),
+          description: null,
+          flow: null,
+          test_mode: null,
+          customer: null,
+          metadata: [],
+          service_fields: [],
+          gateway_options: [],
+          return_url: '',
+          callback_url: '',
+          expires: '',
+        });
+        assert.equal(res.statusCode, 201, res.body);
+        const a = res.json().data.attributes;
+        assert.deepEqual(
+          [a.description, a.payment_flow, a.test_mode, a.metadata, a.callback_url, a.return_url],
+          [null, 'charge', false, null, null, null],
+        );
+        assert.equal(res.json().data.relationships.customer.data, null);
+        const withCustomer = await createPrivate({
+          ...base(),
+          customer: { reference_id: 'c-1', email: null, metadata: [], address: [] },
+          return_urls: { pending: 'https://shop.test/p', success: '', fail: null },
+        });
+        assert.equal(withCustomer.statusCode, 201, withCustomer.body);
+        const payment = await paymentOf(withCustomer.json().data.id);
+        assert.deepEqual(payment?.customer, { id: 'c-1', metadata: {}, address: {} });
+        assert.equal(payment?.returnUrls.pending, 'https://shop.test/p');
+      });
+
+      it('null for a required field and "" for return_urls.pending are blank', async () => {
+        const res = await createPrivate({
+          ...base(),
+          service: null,
+          amount: null,
+          return_urls: { pending: '' },
+        });
+        assert.equal(res.statusCode, 422);
+        assert.deepEqual(res.json(), {
+          errors: {
+            service: 'This value should not be blank.',
+            amount: 'This value should not be blank.',
+            'return_urls.pending': 'This value should not be blank.',
+          },
+        });
+      });
+
+      it('a form’s empty inputs: reference_id is generated, empty URLs are none', async () => {
+        const res = await app.inject({
+          method: 'POST',
+          url: '/public-api/payment-invoices/process',
+          headers: form,
+          payload: new URLSearchParams({
+            public_key: shop.public_key,
+            reference_id: '',
+            currency: 'USD',
+            amount: '12.50',
+            service: 'payment_card_usd_hpp',
+            description: '',
+            callback_url: '',
+            return_url: '',
+            'customer[reference_id]': 'c-2',
+            'customer[address][full_address]': 'Test Address',
+          }).toString(),
+        });
+        assert.equal(res.statusCode, 302, res.body);
+        const publicId = /\/pay\/([0-9A-Za-z]{16})$/.exec(String(res.headers.location))?.[1];
+        assert.ok(publicId, String(res.headers.location));
+        const payment = await gw.engine.getPayment({ publicId }, shop.merchantId);
+        assert.match(String(payment?.externalId), /^[0-9a-f-]{36}$/);
+        assert.equal(payment?.callbackUrl, null);
+        assert.equal(payment?.amountMinor, 12_50n);
+        assert.deepEqual(payment?.customer, { id: 'c-2', address: { full_address: 'Test Address' } });
+      });
+    });
+
+    describe('the private API’s customer, gateway options and flow', () => {
+      it('keeps the customer with an address, takes gateway_options, reserves on verify', async () => {
+        const res = await createPrivate({
+          ...base(),
+          flow: 'verify',
+          gateway_options: { cardgate: { tokenize: false } },
+          customer: {
+            reference_id: '1203515',
+            name: 'John Wick',
+            email: 'john@example.com',
+            phone: '+380987654321',
+            metadata: { key1: 'value1' },
+            address: {
+              country: 'UA',
+              region: 'Kyiv',
+              city: 'Kyiv',
+              full_address: 'Street 1',
+              postcode: '01001',
+            },
+          },
+        });
+        assert.equal(res.statusCode, 201, res.body);
+        assert.equal(res.json().data.attributes.payment_flow, 'verify');
+        assert.match(res.json().data.relationships.customer.data.id, /^cus_[0-9A-Za-z]{16}$/);
+        const payment = await paymentOf(res.json().data.id);
+        assert.equal(payment?.flow, 'hold');
+        assert.deepEqual(payment?.customer.address, {
+          country: 'UA',
+          region: 'Kyiv',
+          city: 'Kyiv',
+          full_address: 'Street 1',
+          postcode: '01001',
+        });
+      });
+    });
+
+    describe('test mode', () => {
+      it('the private API: test_mode as sent, false when not sent', async () => {
+        const sent = await createPrivate({ ...base(), test_mode: true });
+        const unsent = await createPrivate(base());
+        assert.deepEqual(
+          [sent.json().data.attributes.test_mode, unsent.json().data.attributes.test_mode],
+          [true, false],
+        );
+      });
+
+      it('the public API: a pk_test_ key makes test invoices; a pk_live_ key as test_mode says', async () => {
+        const testKey = await createPublic({ ...base(), test_mode: false });
+        assert.equal(testKey.json().data.test_mode, true);
+        const live = await paymegaMerchant(gw.engine, 'Live shop');
+        const liveKey = live.public_key.replace(/^pk_test_/, 'pk_live_');
+        await gw.db.db
+          .updateTable('credentials')
+          .set({ public_key: liveKey })
+          .where('merchant_id', '=', live.merchantId)
+          .where('dialect', '=', 'paymega')
+          .execute();
+        const pre = await app.inject({
+          method: 'POST',
+          url: '/public-api/payment-prerequest',
+          payload: { public_key: liveKey, currency: 'USD' },
+        });
+        assert.equal(pre.json().data.test_mode, false);
+        const modes: [Record<string, unknown>, boolean][] = [
+          [{}, false],
+          [{ test_mode: false }, false],
+          [{ test_mode: 'yes' }, false],
+          [{ test_mode: true }, true],
+        ];
+        for (const [more, expected] of modes) {
+          const created = await app.inject({
+            method: 'POST',
+            url: '/public-api/payment-invoices',
+            payload: { public_key: liveKey, ...base(), ...more },
+          });
+          assert.equal(created.statusCode, 201, created.body);
+          assert.equal(created.json().data.test_mode, expected, JSON.stringify(more));
+          const payment = await gw.engine.getPayment(
+            { publicId: created.json().data.id.slice(4) },
+            live.merchantId,
+          );
+          assert.equal(payment?.testMode, expected);
+        }
+        // a form writes the flag as text
+        const html = await app.inject({
+          method: 'POST',
+          url: '/public-api/payment-invoices/process',
+          headers: form,
+          payload: new URLSearchParams({
+            public_key: liveKey,
+            ...base(),
+            amount: '10',
+            test_mode: '1',
+          }).toString(),
+        });
+        assert.equal(html.statusCode, 302, html.body);
+        const publicId = String(html.headers.location).split('/').at(-1)!;
+        assert.equal((await gw.engine.getPayment({ publicId }, live.merchantId))?.testMode, true);
+      });
+    });
+
+    describe('HTTP details', () => {
+      it('405 names the methods a path takes, OPTIONS included', async () => {
+        for (const [method, url, allow] of [
+          ['OPTIONS', '/public-api/payment-invoices', 'POST'],
+          ['OPTIONS', '/api/payment-invoices', 'GET, POST'],
+          ['PUT', '/api/payment-invoices/cpi_0000000000000000', 'GET'],
+          ['GET', '/public-api/payment-prerequest/', 'POST'],
+        ] as const) {
+          const res = await app.inject({ method, url, headers: basicAuth(shop) });
+          assert.equal(res.statusCode, 405, `${method} ${url}`);
+          assert.equal(res.headers.allow, allow, `${method} ${url}`);
+          assert.deepEqual(res.json(), { errors: [{ status: 'Method Not Allowed', code: '405' }] });
+        }
+      });
+
+      it('Content-Type is application/json exactly, as Symfony writes it, on every answer', async () => {
+        const attributes = base();
+        const answers = [
+          await createPrivate(attributes), // 201
+          await createPrivate(attributes), // 409
+          await createPrivate({ ...base(), amount: 0 }), // 422
+          await app.inject({ method: 'GET', url: '/api/payment-invoices', headers: basicAuth(shop) }),
+          await app.inject({ method: 'GET', url: '/api/payment-invoices' }), // 401
+          await app.inject({ method: 'GET', url: '/api/nothing', headers: basicAuth(shop) }), // 404
+          await app.inject({ method: 'DELETE', url: '/api/payment-invoices' }), // 405
+        ];
+        assert.deepEqual(
+          answers.map((r) => r.statusCode),
+          [201, 409, 422, 200, 401, 404, 405],
+        );
+        for (const res of answers) assert.equal(res.headers['content-type'], 'application/json');
+        assert.equal(answers[1]!.json().data.id, answers[0]!.json().data.id);
+      });
+    });
+  });
+}
