@@ -22,8 +22,18 @@ if (files.length === 0) {
   console.error('no test files match', filters);
   process.exit(1);
 }
-// Each test file migrates a PostgreSQL schema of its own (kopek_t_*); they are dropped here,
-// before and after the run, never while another file may be reading the catalogue.
+// Each test file migrates a PostgreSQL schema of its own (kopek_t_<pid>_…). They are
+// dropped here, before and after the run, never while a file may be reading the catalogue;
+// only schemas whose process is gone, so two runs side by side leave each other alone.
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+};
+
 async function dropTestSchemas() {
   if (process.env.KOPEK_TEST_DB === 'sqlite') return;
   const url =
@@ -35,7 +45,11 @@ async function dropTestSchemas() {
     const { rows } = await client.query(
       "select nspname from pg_namespace where nspname like 'kopek\\_t\\_%'",
     );
-    for (const { nspname } of rows) await client.query(`drop schema if exists "${nspname}" cascade`);
+    for (const { nspname } of rows) {
+      const pid = Number(nspname.split('_')[2]);
+      if (Number.isInteger(pid) && alive(pid)) continue;
+      await client.query(`drop schema if exists "${nspname}" cascade`);
+    }
   } catch {
     // no PostgreSQL here: the suite runs its SQLite half
   } finally {
