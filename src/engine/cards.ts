@@ -298,10 +298,11 @@ export async function chargeSavedCard(
     'merchant',
   );
   if (paid.ok) return ok({ payment: paid.value.payment, created: created.value.created });
-  // a concurrent repeat reached the bank first: its payment is the answer
+  // a concurrent repeat reached the bank first: its payment is the answer, and `created` still
+  // tells whichever call inserted the payment that it did
   const now = await getPayment(deps, { id: payment.id }, cmd.merchantId);
   if (paid.error.code === 'illegal_transition' && now && now.status !== 'created')
-    return ok({ payment: now, created: false });
+    return ok({ payment: now, created: created.value.created });
   return paid;
 }
 
