@@ -5,9 +5,10 @@ import { loadConfig, type Overrides } from '../config.ts';
 import type { KeyUsage } from '../engine/keys.ts';
 import type { MerchantCredentials } from '../engine/merchants.ts';
 import { createLogger } from '../log.ts';
-import { type Gateway, openGateway } from '../runtime.ts';
-import { openDatabase } from '../store/database.ts';
-import { buildApp } from '../web/app.ts';
+import type * as Runtime from '../runtime.ts';
+import type { Gateway } from '../runtime.ts';
+import type * as Database from '../store/database.ts';
+import type * as App from '../web/app.ts';
 import { addActiveKey, masterKeysFile, removeKey } from './key-file.ts';
 
 type Values = Record<string, string | boolean | undefined>;
@@ -35,6 +36,14 @@ function overrides(values: Values): Overrides {
   if (typeof values.host === 'string') o.host = values.host;
   return o;
 }
+
+// The gateway, its database drivers and the web app load only when a command runs, so `--help`
+// and argument errors answer at once.
+const openGateway: typeof Runtime.openGateway = async (...args) =>
+  (await import('../runtime.ts')).openGateway(...args);
+const openDatabase: typeof Database.openDatabase = async (...args) =>
+  (await import('../store/database.ts')).openDatabase(...args);
+const buildApp: typeof App.buildApp = async (...args) => (await import('../web/app.ts')).buildApp(...args);
 
 /** Quiet by default for one-shot commands: their stdout is for the answer (and `--json`). */
 const cliLogger = () => createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });

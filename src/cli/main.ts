@@ -12,16 +12,25 @@ ${commands.map((c) => `  ${c.name.padEnd(18)} ${c.summary}`).join('\n')}
 
 Run 'kopek <command> --help' for the options of one command.`;
 
+/** The command words, wherever they stand: `kopek -d x.db migrate` is `kopek migrate -d x.db`. */
+function commandWords(argv: string[]): { words: string[]; indexes: number[] } {
+  const options = Object.assign({}, ...commands.map((c) => c.options));
+  const { tokens } = parseArgs({ args: argv, options, allowPositionals: true, strict: false, tokens: true });
+  const positionals = tokens.filter((t) => t.kind === 'positional');
+  return { words: positionals.map((t) => t.value), indexes: positionals.map((t) => t.index) };
+}
+
 async function main(argv: string[]): Promise<number> {
-  const words = argv.filter((a) => !a.startsWith('-'));
-  const command =
-    commands.find((c) => c.name === `${words[0]} ${words[1]}`) ?? commands.find((c) => c.name === words[0]);
+  const { words, indexes } = commandWords(argv);
+  const two = commands.find((c) => c.name === `${words[0]} ${words[1]}`);
+  const command = two ?? commands.find((c) => c.name === words[0]);
   if (!command) {
     const help = argv.length === 0 || argv.includes('--help') || argv.includes('-h') || words[0] === 'help';
     (help ? console.log : console.error)(usage);
     return help ? 0 : 2;
   }
-  const rest = argv.slice(argv.indexOf(command.name.split(' ').at(-1)!) + 1);
+  const used = new Set(indexes.slice(0, two ? 2 : 1));
+  const rest = argv.filter((_, i) => !used.has(i));
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({

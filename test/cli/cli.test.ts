@@ -55,7 +55,7 @@ function kopek(
     execFile(
       process.execPath,
       [bin, ...args],
-      { cwd: root, env, timeout: 30_000 },
+      { cwd: root, env, timeout: 120_000 }, // generous: CI shares two cores with other test files
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
         resolve({ code, stdout, stderr });
@@ -169,7 +169,7 @@ const demoLine = /Demo merchant "Demo shop" \(id (\d+)\):\n {2}PayKeeper {2}logi
 
 // The suites are independent (each has its own data dir or database): run them side by side.
 describe('kopek CLI', { concurrency: true }, () => {
-  describe('kopek help and argument errors', { concurrency: true }, () => {
+  describe('kopek help and argument errors', { concurrency: 2 }, () => {
     const expected = ['serve', 'migrate', 'merchant create', 'merchant list', 'user create'];
 
     test('kopek --help lists every command', async () => {
@@ -251,6 +251,13 @@ describe('kopek CLI', { concurrency: true }, () => {
         'Shop One',
       );
       merchantId = creds.id;
+      const first = await kopek(['-d', database, '--json', 'merchant', 'list'], { dataDir });
+      assert.equal(first.code, 0, first.stderr);
+      assert.deepEqual(
+        parseList(first).map((m) => m.name),
+        ['Shop One'],
+        'options may stand before the command',
+      );
       const plain = await kopek(['merchant', 'create', '--name', 'Shop Two', '-d', database], { dataDir });
       assert.equal(plain.code, 0, plain.stderr);
       assert.match(plain.stdout, /^Merchant \d+ "Shop Two"\n {2}PayKeeper {2}login /);
