@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { DeliveryHandler, RetryPolicy } from '../delivery/worker.ts';
 import type { Notifier } from '../engine/notify.ts';
 import type { Gateway } from '../runtime.ts';
@@ -21,4 +21,13 @@ export type DialectModule = {
   endpoints?: (publicUrl: string) => string[];
   /** Retry schedules of this dialect's channels. */
   retryPolicies?: ReadonlyMap<string, RetryPolicy>;
+  /**
+   * Errors Fastify answers before routing, where no plugin's error handler runs (a malformed
+   * URL escape: FST_ERR_BAD_URL, 400): rendered in this dialect's format for URLs under its
+   * `prefixes` (web/app.ts's `frameworkErrors` dispatches by path).
+   */
+  frameworkErrors?: {
+    prefixes: readonly string[];
+    handler: (error: FastifyError, req: FastifyRequest, reply: FastifyReply) => unknown;
+  };
 };

@@ -1,5 +1,13 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { sql } from 'kysely';
+import type { DialectModule } from '../dialects/dialect.ts';
 import { limits } from '../domain/limits.ts';
 import type { Gateway } from '../runtime.ts';
 import { createMetrics } from './metrics.ts';
@@ -15,6 +23,7 @@ export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
     bodyLimit: limits.bodyBytesMax,
     // Client IPs (rate limits, logs) come from X-Forwarded-For only behind a proxy we name.
     trustProxy: gateway.config.trustProxy,
+    frameworkErrors: frameworkErrorsOf(gateway.dialects),
   });
   const metrics = createMetrics(gateway.database);
 
@@ -55,4 +64,33 @@ export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
     });
   });
   return app;
+}
+
+/**
+ * Fastify's errors before routing (a malformed URL escape, 400) never reach a plugin's error
+ * handler. Under a dialect's prefix they answer in that dialect's format, as every other
+ * failure there does; elsewhere (the pages, health, metrics) with the body Fastify itself
+ * writes when no `frameworkErrors` is set.
+ */
+function frameworkErrorsOf(dialects: readonly DialectModule[]) {
+  const owners = dialects.flatMap(({ frameworkErrors: own }) =>
+    own ? own.prefixes.map((prefix) => ({ prefix, handler: own.handler })) : [],
+  );
+  return (error: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    const path = req.url.split('?')[0]!;
+    const owner = owners.find(({ prefix }) => path === prefix || path.startsWith(`${prefix}/`));
+    if (owner) return owner.handler(error, req, reply);
+    const status = error.statusCode ?? 500;
+    const body = {
+      error: STATUS_CODES[status],
+      code: error.code,
+      message: error.message,
+      statusCode: status,
+    };
+    // bytes, so the type stays `application/json` without the charset Fastify adds to a string
+    return reply
+      .code(status)
+      .type('application/json')
+      .send(Buffer.from(JSON.stringify(body)));
+  };
 }

@@ -1,15 +1,18 @@
+import type { Currency } from '../../domain/currency.ts';
 import type { DeliveryAttempt } from '../../engine/deliveries.ts';
 import type { Service } from '../../engine/merchants.ts';
 import type { Payment } from '../../engine/payment-view.ts';
 import { RawNumber } from './json.ts';
 import {
   activePaymentStatus,
+  anonymousCustomerIdOf,
   customerIdOf,
   invoiceIdOf,
   invoiceStatusOf,
   type PmService,
   pmAmount,
   printRatePercent,
+  providerMerchantIdOf,
   publicResolution,
   resolutionOf,
   serviceIdOf,
@@ -40,9 +43,15 @@ export type InvoiceFacts = {
 const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 const orNull = <T>(value: T | null | undefined): T | null => value ?? null;
 
-function metadataOf(f: InvoiceFacts): Record<string, unknown> | null {
-  const metadata = { ...f.payment.metadata, ...(f.merchantUrl ? { merchant_url: f.merchantUrl } : {}) };
-  return Object.keys(metadata).length > 0 ? metadata : null;
+/**
+ * The merchant's metadata with the account's `merchant_url`, as in every example of the spec,
+ * including those of requests without metadata: always an object, never null. An account
+ * without a website has `merchant_url: null` (what PHP writes for the unset setting), unless
+ * the merchant's own metadata names one.
+ */
+function metadataOf(f: InvoiceFacts): Record<string, unknown> {
+  const own = f.payment.metadata;
+  return { ...own, merchant_url: f.merchantUrl ?? own.merchant_url ?? null };
 }
 
 const flowDataOf = (f: InvoiceFacts) => ({
@@ -130,7 +139,6 @@ export function privateInvoiceOf(f: InvoiceFacts): Wire<PrivateInvoice> {
   const p = f.payment;
   const m = figuresOf(f);
   const id = invoiceIdOf(p.publicId);
-  const attempted = p.connector !== null;
   const customerRef = typeof p.customer.id === 'string' ? p.customer.id : null;
   return {
     type: 'payment-invoices',
@@ -166,7 +174,7 @@ export function privateInvoiceOf(f: InvoiceFacts): Wire<PrivateInvoice> {
       return_url: orNull(p.returnUrls.cancel),
       original_data: {
         external_id: orNull(p.receipt.bankRef),
-        merchant_id: attempted ? String(p.merchantId) : null,
+        merchant_id: providerMerchantIdOf(p.connector),
         provider_id: null,
         external_mid: f.accountId,
         provider_code: p.connector,
@@ -182,9 +190,14 @@ export function privateInvoiceOf(f: InvoiceFacts): Wire<PrivateInvoice> {
     relationships: {
       'payment-service': { data: { type: 'payment-services', id: f.service.code } },
       'payment-method': { data: { type: 'payment-methods', id: f.service.method.code } },
-      customer: customerRef
-        ? { data: { type: 'customers', id: customerIdOf(p.merchantId, customerRef) } }
-        : { data: null },
+      customer: {
+        data: {
+          type: 'customers',
+          id: customerRef
+            ? customerIdOf(p.merchantId, customerRef)
+            : anonymousCustomerIdOf(p.merchantId, p.publicId),
+        },
+      },
     },
     links: { self: `/api/payment-invoices/${id}` },
   };
@@ -220,8 +233,11 @@ export function publicInvoiceOf(f: InvoiceFacts): Wire<PublicInvoice> {
   };
 }
 
-/** One service of the merchant's catalogue, with its fee settings. */
-export function paymentServiceOf(service: PmService & { engine: Service }): Wire<PaymentService> {
+/** One service of the merchant's catalogue, with its fee settings and the account's settlement currency. */
+export function paymentServiceOf(
+  service: PmService & { engine: Service },
+  settlementCurrency: Currency,
+): Wire<PaymentService> {
   const id = serviceIdOf(service.engine);
   const { fee } = service.engine;
   const money = (minor: bigint) => pmAmount.print(minor, service.currency);
@@ -243,7 +259,7 @@ export function paymentServiceOf(service: PmService & { engine: Service }): Wire
       fee_fix: money(fee.fixedMinor),
       reserve_lifetime: 0,
       reserve_rate: 0,
-      currency: service.currency,
+      currency: settlementCurrency,
       // every service goes to the built-in sandbox bank
       test_mode: true,
     },

@@ -1,13 +1,14 @@
 import type { TSchema } from '@sinclair/typebox';
 import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import { type ValueError, ValueErrorType } from '@sinclair/typebox/errors';
-import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { EngineError } from '../../domain/errors.ts';
 import { limits } from '../../domain/limits.ts';
 import { fail, ok, type Result } from '../../domain/result.ts';
 import type { Account, InvoiceContext } from './invoice.ts';
 import { writeJson } from './json.ts';
 import { type ErrorBody, engineFailure, errorListOf } from './map.ts';
+import { isStorableText, PublicKey } from './wire.ts';
 
 /**
  * Paymega's HTTP conventions, shared by both APIs: bodies as clients really send them,
@@ -67,9 +68,11 @@ export function formToObject(text: string): Record<string, unknown> {
 
 /**
  * A body, whatever it claims to be: JSON (also when a client labels it a form, as PHP's curl
- * does by default), or an HTML form with PHP brackets. Empty is `{}`. Else 400 or 415.
+ * does by default), or an HTML form with PHP brackets. Empty is `{}`. Else 400: the spec
+ * lists no 415, and its 400 is "a request of invalid structure", which a body of a type the
+ * API does not read (XML, multipart) is to a Paymega client.
  */
-function parseBody(raw: string, contentType: string): Result<unknown, 400 | 415> {
+function parseBody(raw: string, contentType: string): Result<unknown, 400> {
   const text = raw.trim();
   const type = contentType.toLowerCase();
   if (text === '') return ok({});
@@ -81,7 +84,7 @@ function parseBody(raw: string, contentType: string): Result<unknown, 400 | 415>
     }
   }
   if (type.startsWith('application/x-www-form-urlencoded')) return ok(formToObject(text));
-  return fail(415);
+  return fail(400);
 }
 
 /**
@@ -148,6 +151,23 @@ export function setUpWire(app: FastifyInstance): void {
     return send(reply, 500, errorListOf(500));
   });
   app.setNotFoundHandler((_req, reply) => send(reply, 404, errorListOf(404)));
+}
+
+/**
+ * What Fastify refuses before any route or plugin runs (a malformed URL escape such as `%ZZ`:
+ * 400), in Paymega's error list like every other failure; web/app.ts hands these over for
+ * URLs under the dialect's prefixes. A path parameter over Fastify's length bound is an id
+ * that names nothing: 404 as for any unknown id (the spec has no 414).
+ */
+export function frameworkError(error: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  const status =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 404
+      : error.statusCode && error.statusCode >= 400
+        ? error.statusCode
+        : 400;
+  if (status >= 500) req.log.error({ err: error }, 'paymega: framework error');
+  return send(reply, status, errorListOf(status));
 }
 
 const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
@@ -238,7 +258,9 @@ export const publicAuth =
   async (req: FastifyRequest): Promise<void> => {
     const fromBody = (req.body as { public_key?: unknown } | undefined)?.public_key;
     const key = fromBody ?? (req.query as { public_key?: unknown }).public_key;
-    if (typeof key !== 'string' || key === '') throw statusError(401);
+    // what is no public key at all (empty, a NUL the database cannot hold) is a wrong one
+    if (typeof key !== 'string' || Object.keys(schemaFindings(PublicKey, key)).length > 0)
+      throw statusError(401);
     const auth = await ctx.engine.authenticateByPublicKey(key);
     if (!auth) throw statusError(401);
     if (auth.merchant.status !== 'active') throw statusError(403);
@@ -259,7 +281,8 @@ export const privateAuth =
     if (!match) throw unauthorized;
     const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon < 1) throw unauthorized;
+    // a NUL names no account (and PostgreSQL refuses it in a query): wrong credentials
+    if (colon < 1 || !isStorableText(decoded)) throw unauthorized;
     const auth = await ctx.engine.authenticate('paymega', decoded.slice(0, colon), decoded.slice(colon + 1));
     if (!auth) throw unauthorized;
     if (auth.merchant.status !== 'active') throw statusError(403);

@@ -1,7 +1,8 @@
 import type { DialectModule } from '../dialect.ts';
 import { callbackHandler, callbackRetryPolicy, paymegaNotifier } from './callbacks.ts';
+import { frameworkError } from './http.ts';
 import { callbackChannel } from './invoice.ts';
-import { paymegaPlugin } from './routes.ts';
+import { paymegaPlugin, paymegaPrefixes } from './routes.ts';
 
 /** Paymega (shared/specs/paymega-hpp-api.txt): public and private APIs, signed callbacks. */
 export const paymega: DialectModule = {
@@ -10,6 +11,7 @@ export const paymega: DialectModule = {
   notifiers: [paymegaNotifier],
   handlers: (gateway) => new Map([[callbackChannel, callbackHandler(gateway)]]),
   retryPolicies: new Map([[callbackChannel, callbackRetryPolicy]]),
+  frameworkErrors: { prefixes: Object.values(paymegaPrefixes), handler: frameworkError },
   endpoints: (url) => [
     `Paymega API   ${url}/api/  (Basic account_id:secret_key)   ${url}/public-api/  (public_key)`,
   ],

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { DeclineReason } from '../../acquiring/connector.ts';
-import type { Currency } from '../../domain/currency.ts';
+import { type Currency, isCurrency } from '../../domain/currency.ts';
 import type { EngineError, EngineErrorCode } from '../../domain/errors.ts';
 import { formatMajor, type MoneyParseError, parseMajor } from '../../domain/money.ts';
 import { fail, ok, type Result } from '../../domain/result.ts';
 import type { PaymentStatus } from '../../domain/states.ts';
-import type { Service } from '../../engine/merchants.ts';
+import type { MerchantSettings, Service } from '../../engine/merchants.ts';
 import type { DomainEvent } from '../../engine/notify.ts';
 import type { Payment, ReturnUrls } from '../../engine/payment-view.ts';
 import type { TestOutcome } from '../../engine/test-method.ts';
@@ -68,6 +68,14 @@ export const publicIdOf = (invoiceId: string): string | null =>
   /^cpi_([0-9A-Za-z]{16})$/.exec(invoiceId)?.[1] ?? null;
 export const customerIdOf = (merchantId: bigint, reference: string): string =>
   `cus_${derivedId(`customer:${merchantId}:${reference}`)}`;
+/**
+ * The customer of an invoice created without one. Every invoice of the spec has a customers
+ * relationship; an anonymous payer is a customer of its own, so the id is derived from the
+ * invoice (stable across renderings, never shared with another invoice or with a named
+ * customer, whose names start `customer:`).
+ */
+export const anonymousCustomerIdOf = (merchantId: bigint, publicId: string): string =>
+  `cus_${derivedId(`anonymous customer:${merchantId}:${publicId}`)}`;
 export const serviceIdOf = (service: Service): string =>
   `comcps_${derivedId(`service:${service.merchantId}:${service.id}`)}`;
 
@@ -140,6 +148,31 @@ export function toPmService(service: Service): PmService | null {
   };
 }
 
+/**
+ * The currency an account settles in: the `currency` of its service documents (the spec's
+ * account shows `"currency":"GBP"` on its USD services). Kopek keeps each currency's balance
+ * in that currency, so it is the service's own unless the account's `settlementCurrency`
+ * setting names another (one it settles to outside Kopek).
+ */
+export function settlementCurrencyOf(settings: MerchantSettings, service: PmService): Currency {
+  const setting = settings.settlementCurrency;
+  const code = typeof setting === 'string' ? setting.toUpperCase() : '';
+  return isCurrency(code) ? code : service.currency;
+}
+
+/**
+ * `original_data.merchant_id`: the merchant id the provider knows the payment under (the
+ * spec's `host2hostTest`), by connector. Kopek reaches a bank with one merchant account of its
+ * own, so the id is the connector's, never one of Kopek's merchants (whose internal row id
+ * would name nothing the merchant can use). A connector not listed: unknown, null.
+ */
+export const providerMerchantIds: Readonly<Record<string, string>> = { simulator: 'kopek_sandbox' };
+
+export const providerMerchantIdOf = (connector: string | null): string | null =>
+  connector !== null && Object.hasOwn(providerMerchantIds, connector)
+    ? (providerMerchantIds[connector] ?? null)
+    : null;
+
 /** The service a payment was made with; payments of other dialects may name none. */
 export function serviceOfPayment(payment: Payment, services: readonly Service[]): PmService {
   const own = services.find((s) => s.id === payment.serviceId);
@@ -161,15 +194,30 @@ export const paymentMethodOf = (method: PmMethod, publicUrl: string): Wire<Payme
   hide: null,
 });
 
-/** The test service's `status` field decides the outcome; null leaves the invoice pending. */
-export const testStatusOutcomes: Readonly<Record<string, TestOutcome | null>> = {
+/**
+ * The test service's `status` field decides the outcome; null leaves the invoice pending.
+ * Compatibility choice: any value its advertised regexp (`^[a-zA-Z_]*$`) allows is accepted,
+ * as a client generating its form from that field expects; the names are read without regard
+ * to case. The invoice statuses and their short forms settle as they say; `created` and
+ * `expired` stay pending until `expires` (the test service cannot move the clock, and an
+ * unpaid invoice then expires as `process_failed` / `expired`); any other value declines,
+ * since a value a test does not expect to succeed is closest to a failure it can observe.
+ */
+const testStatusOutcomes: Readonly<Record<string, TestOutcome | null>> = {
   processed: 'approve',
   success: 'approve',
   process_failed: 'decline',
   fail: 'decline',
   failed: 'decline',
+  created: null,
   process_pending: null,
   pending: null,
+  expired: null,
+};
+
+export const testOutcomeOf = (status: string): TestOutcome | null => {
+  const name = status.toLowerCase();
+  return Object.hasOwn(testStatusOutcomes, name) ? (testStatusOutcomes[name] ?? null) : 'decline';
 };
 
 /**
@@ -188,8 +236,6 @@ export function checkServiceFields(
       if (field.required) errors[name] = 'This value should not be blank.';
     } else if (typeof value !== 'string') errors[name] = 'This value should be of type string.';
     else if (!new RegExp(field.regexp).test(value)) errors[name] = 'This value is not valid.';
-    else if (method.code === 'test' && !Object.hasOwn(testStatusOutcomes, value.toLowerCase()))
-      errors[name] = 'The value you selected is not a valid choice.';
   }
   return errors;
 }

@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
+import { limits } from '../../domain/limits.ts';
 import * as wire from './wire.ts';
 
 /**
@@ -27,15 +28,35 @@ const schemas = {
   FieldErrors: wire.FieldErrors,
 };
 
+const errorDescriptions: Readonly<Record<number, string>> = {
+  400: 'A request of invalid structure: a body that does not parse or is of a type the API does not read (JSON and urlencoded forms are), a malformed URL escape',
+  401: 'No or wrong credentials',
+  403: 'The account is disabled, or forbids public access (when creating a public invoice)',
+  404: 'No such resource',
+  405: 'Any other method on this path; the `Allow` header names those it takes',
+  413: `A body over ${limits.bodyBytesMax} bytes`,
+  422: 'Invalid fields, by name',
+  500: 'Internal server error',
+  502: 'The bank did not answer',
+};
+
+/** What any operation may answer, whatever it does: transport, method, size, our own failure. */
+const always = [400, 405, 413, 500];
+
 const errors = (...codes: number[]) =>
   Object.fromEntries(
-    codes.map((code) => [
-      String(code),
-      {
-        description: code === 422 ? 'Invalid fields, by name' : `Error ${code}`,
-        content: json(code === 422 ? 'FieldErrors' : 'ErrorList'),
-      },
-    ]),
+    [...codes, ...always]
+      .sort((a, b) => a - b)
+      .map((code) => [
+        String(code),
+        {
+          description: errorDescriptions[code] ?? `Error ${code}`,
+          content: json(code === 422 ? 'FieldErrors' : 'ErrorList'),
+          ...(code === 405 && {
+            headers: { Allow: { description: 'The methods the path takes', schema: { type: 'string' } } },
+          }),
+        },
+      ]),
   );
 
 const idParam = (description: string) => ({
@@ -53,7 +74,7 @@ const query = (name: string, description: string) => ({
   schema: { type: 'string' },
 });
 
-const publicKeyAuth = [{ publicKeyQuery: [] }];
+const publicKeyAuth = [{ publicKey: [] }];
 const basicAuth = [{ basic: [] }];
 
 export function openApiDocument(publicUrl: string): Record<string, unknown> {
@@ -68,8 +89,19 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
     servers: [{ url: publicUrl }],
     components: {
       securitySchemes: {
-        basic: { type: 'http', scheme: 'basic' },
-        publicKeyQuery: { type: 'apiKey', in: 'query', name: 'public_key' },
+        basic: {
+          type: 'http',
+          scheme: 'basic',
+          description: 'The account id as the login, the secret key as the password.',
+        },
+        // OpenAPI names no API key in a body, so the query, which every public route reads too
+        publicKey: {
+          type: 'apiKey',
+          in: 'query',
+          name: 'public_key',
+          description:
+            'The account’s public key (`pk_test_…` / `pk_live_…`). The POST routes take it as the `public_key` field of their body (JSON or form), as the spec sends it; every route also reads it from the query string, and a GET from a JSON body.',
+        },
       },
       schemas: Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, plain(schema)])),
     },
@@ -77,6 +109,7 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
       '/public-api/payment-prerequest': {
         post: {
           summary: 'Services and methods available for a currency',
+          security: publicKeyAuth,
           requestBody: { required: true, content: json('Prerequest') },
           responses: {
             '200': { description: 'Services and methods', content: json('PrerequestDocument') },
@@ -87,6 +120,7 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
       '/public-api/payment-invoices': {
         post: {
           summary: 'Create an invoice (flat body)',
+          security: publicKeyAuth,
           requestBody: { required: true, content: json('PublicInvoiceRequest') },
           responses: {
             '201': { description: 'Created', content: json('PublicInvoiceDocument') },
@@ -101,6 +135,7 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
       '/public-api/payment-invoices/process': {
         post: {
           summary: 'Create an invoice from an HTML form and send the browser to the payment page',
+          security: publicKeyAuth,
           requestBody: {
             required: true,
             content: { 'application/x-www-form-urlencoded': { schema: ref('PublicInvoiceRequest') } },
@@ -122,12 +157,12 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
           parameters: [idParam('Invoice id, cpi_…')],
           responses: {
             '200': { description: 'The invoice', content: json('PublicInvoiceDocument') },
-            ...errors(401, 404),
+            ...errors(401, 403, 404),
           },
         },
       },
       '/public-api/openapi.json': {
-        get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } },
+        get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' }, ...errors() } },
       },
       '/api/payment-services': {
         get: {
@@ -139,7 +174,7 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
           ],
           responses: {
             '200': { description: 'A page of services', content: json('PaymentServiceList') },
-            ...errors(401, 422),
+            ...errors(401, 403, 422),
           },
         },
       },
@@ -150,7 +185,7 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
           parameters: [idParam('Account service id, comcps_…')],
           responses: {
             '200': { description: 'The service', content: json('PaymentServiceDocument') },
-            ...errors(401, 404),
+            ...errors(401, 403, 404),
           },
         },
       },
@@ -166,7 +201,7 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
           ],
           responses: {
             '200': { description: 'A page of invoices', content: json('InvoiceList') },
-            ...errors(401, 422),
+            ...errors(401, 403, 422),
           },
         },
         post: {
@@ -190,7 +225,7 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
           parameters: [idParam('Invoice id, cpi_…')],
           responses: {
             '200': { description: 'The invoice', content: json('PrivateInvoiceDocument') },
-            ...errors(401, 404),
+            ...errors(401, 403, 404),
           },
         },
       },
@@ -206,12 +241,36 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
               description: 'The refund reference id names another refund',
               content: json('PrivateInvoiceDocument'),
             },
-            ...errors(401, 404, 422),
+            ...errors(401, 403, 404, 422, 502),
           },
         },
       },
       '/api/openapi.json': {
-        get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } },
+        get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' }, ...errors() } },
+      },
+    },
+    webhooks: {
+      invoiceCallback: {
+        post: {
+          summary: 'Callback: the invoice, POSTed to its `callback_url` on each change of its status',
+          description:
+            'Delivered once the receiver answers HTTP 200 (the body is ignored); anything else is retried 1, 2, 3 … minutes apart, up to 100 attempts by default, each logged in the invoice’s `callback_logs`. Receivers must tolerate duplicates and out-of-order delivery (order by `updated`).',
+          parameters: [
+            {
+              name: 'X-Signature',
+              in: 'header',
+              required: true,
+              description:
+                'base64 of the raw SHA-1 digest of the account’s secret key + the body as sent + the secret key.',
+              schema: { type: 'string' },
+            },
+          ],
+          requestBody: { required: true, content: json('PrivateInvoiceDocument') },
+          responses: {
+            '200': { description: 'Delivered' },
+            default: { description: 'Not delivered: retried' },
+          },
+        },
       },
     },
   };

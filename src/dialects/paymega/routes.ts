@@ -32,7 +32,8 @@ import {
   publicIdOf,
   refundAmountOf,
   serviceIdOf,
-  testStatusOutcomes,
+  settlementCurrencyOf,
+  testOutcomeOf,
   tolerantInvoiceFields,
   toPmService,
   toReturnUrls,
@@ -40,6 +41,7 @@ import {
 import { openApiDocument } from './openapi.ts';
 import {
   InvoiceAttributes,
+  isStorableText,
   Prerequest,
   PrivateInvoiceRequest,
   PublicInvoiceRequest,
@@ -58,11 +60,32 @@ import {
 const minuteMs = 60_000;
 const expiresWindowMs = { min: 14 * minuteMs, max: 2 * 24 * 60 * minuteMs };
 
+/**
+ * True when the fields name a real wall-clock time. JavaScript's Date rolls what it cannot
+ * name over (February 30 → March 2, 24:00 → the next day); PHP's DateTime checks refuse them.
+ */
+function isRealTime(date: string, time: string): boolean {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  // the regexp gave hours and minutes; seconds may be missing, their fraction is no matter
+  const [hour = 0, minute = 0, second = 0] = time.split(':').map((part) => Math.trunc(Number(part)));
+  const wall = new Date(0);
+  wall.setUTCFullYear(year, month - 1, day); // not Date.UTC, which reads years below 100 as 19xx
+  wall.setUTCHours(hour, minute, second);
+  return (
+    wall.getUTCFullYear() === year &&
+    wall.getUTCMonth() === month - 1 &&
+    wall.getUTCDate() === day &&
+    wall.getUTCHours() === hour &&
+    wall.getUTCMinutes() === minute &&
+    wall.getUTCSeconds() === second
+  );
+}
+
 function parseExpires(text: string, now: Date): Result<Date, string> {
   const iso = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?$/i.exec(
     text.trim(),
   );
-  if (!iso) return fail('This value is not a valid datetime.');
+  if (!iso || !isRealTime(iso[1]!, iso[2]!)) return fail('This value is not a valid datetime.');
   // no zone means UTC; `+0300` means `+03:00`
   const zone = iso[3] ? iso[3].replace(/^([+-]\d{2})(\d{2})$/, '$1:$2') : 'Z';
   const at = new Date(`${iso[1]}T${iso[2]}${zone}`);
@@ -228,7 +251,7 @@ async function createInvoice(
   }
   let { payment } = created.value;
   const status = input.service_fields?.status;
-  const outcome = typeof status === 'string' ? testStatusOutcomes[status.toLowerCase()] : undefined;
+  const outcome = typeof status === 'string' ? testOutcomeOf(status) : null;
   if (created.value.created && service.method.code === 'test' && outcome) {
     const settled = await engine.payWithTestMethod({ payment: { id: payment.id }, merchantId, outcome });
     if (settled.ok) payment = settled.value.payment;
@@ -341,6 +364,7 @@ const publicApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app, { ctx
   refuseOtherMethods(app, '/payment-invoices/:id', ['GET']);
 
   app.get('/openapi.json', async (_req, reply) => send(reply, 200, openApiDocument(ctx.publicUrl)));
+  refuseOtherMethods(app, '/openapi.json', ['GET']);
 
   app.get<{ Params: { code: string } }>('/static/payment-methods/:code', async (req, reply) => {
     const code = /^([a-z_]{1,32})\.svg$/.exec(req.params.code)?.[1];
@@ -375,6 +399,27 @@ function pageParam(query: Record<string, unknown>, name: string, fallback: numbe
   return value;
 }
 
+/**
+ * The list's `filter[reference_id]`: undefined when the query asks for no filter. A filter is
+ * never dropped, since the whole list would then answer a client that reads `data[0]` as its
+ * invoice: a value that names no invoice (empty) is an empty list, and one that is not a
+ * single string (repeated, `filter=x`, `filter[reference_id][]=x`, a filter we do not have)
+ * is a 422 naming the parameter, as PHP's query arrays would make Symfony's validator say.
+ */
+function referenceFilter(query: Record<string, unknown>): string | undefined {
+  const errors: Record<string, string> = {};
+  const name = 'filter[reference_id]';
+  for (const key of Object.keys(query)) {
+    if (key === name) {
+      if (typeof query[key] !== 'string') errors[key] = 'This value should be of type string.';
+    } else if (key === 'filter') errors[key] = 'This value should be of type array.';
+    else if (key.startsWith(`${name}[`)) errors[name] = 'This value should be of type string.';
+    else if (key.startsWith('filter[')) errors[key] = 'This field was not expected.';
+  }
+  if (Object.keys(errors).length > 0) throw fieldError(errors);
+  return query[name] as string | undefined;
+}
+
 const privateApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app, { ctx }) => {
   setUpWire(app);
   const { engine } = ctx;
@@ -394,11 +439,15 @@ const privateApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app, { ct
     return payment;
   };
 
+  const serviceDocument = (account: Account, service: Parameters<typeof paymentServiceOf>[0]) =>
+    paymentServiceOf(service, settlementCurrencyOf(account.merchant.settings, service));
+
   app.get('/payment-services', { onRequest: auth }, async (req, reply) => {
     const query = req.query as Record<string, unknown>;
     const size = pageParam(query, 'page[size]', 20, pageSizeMax);
     const number = pageParam(query, 'page[number]', 1, 1_000_000);
-    const all = await offeredServices(accountOf(req));
+    const account = accountOf(req);
+    const all = await offeredServices(account);
     const pages = Math.max(1, Math.ceil(all.length / size));
     const link = (n: number) => `/api/payment-services?page[number]=${n}&page[size]=${size}`;
     return send(reply, 200, {
@@ -409,17 +458,16 @@ const privateApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app, { ct
         ...(number < pages && { next: link(number + 1) }),
         last: link(pages),
       },
-      data: all.slice((number - 1) * size, number * size).map(paymentServiceOf),
+      data: all.slice((number - 1) * size, number * size).map((s) => serviceDocument(account, s)),
     });
   });
   refuseOtherMethods(app, '/payment-services', ['GET']);
 
   app.get<{ Params: { id: string } }>('/payment-services/:id', { onRequest: auth }, async (req, reply) => {
-    const found = (await offeredServices(accountOf(req))).find(
-      (s) => serviceIdOf(s.engine) === req.params.id,
-    );
+    const account = accountOf(req);
+    const found = (await offeredServices(account)).find((s) => serviceIdOf(s.engine) === req.params.id);
     if (!found) throw statusError(404);
-    return send(reply, 200, { data: paymentServiceOf(found) });
+    return send(reply, 200, { data: serviceDocument(account, found) });
   });
   refuseOtherMethods(app, '/payment-services/:id', ['GET']);
 
@@ -454,12 +502,16 @@ const privateApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app, { ct
       if (!payment) throw fieldError({ [name]: 'This value is not valid.' });
       return payment.id;
     };
-    const reference = query['filter[reference_id]'];
+    const reference = referenceFilter(query);
     let payments: Payment[];
     let older = false;
     let newer = false;
-    if (typeof reference === 'string' && reference !== '') {
-      const found = await engine.getPayment({ externalId: reference }, merchantId);
+    if (reference !== undefined) {
+      // '' and a NUL (which PostgreSQL cannot even compare) name no invoice
+      const found =
+        reference !== '' && isStorableText(reference)
+          ? await engine.getPayment({ externalId: reference }, merchantId)
+          : null;
       payments = found ? [found] : [];
     } else {
       const beforeId = await cursor('page[before]');
@@ -474,10 +526,7 @@ const privateApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app, { ct
     const facts = await loadInvoices(ctx, account, payments);
     const first = payments[0];
     const last = payments.at(-1);
-    const filter =
-      typeof reference === 'string' && reference !== ''
-        ? `&filter[reference_id]=${encodeURIComponent(reference)}`
-        : '';
+    const filter = reference ? `&filter[reference_id]=${encodeURIComponent(reference)}` : '';
     const link = (cursorName: string, p: Payment) =>
       `/api/payment-invoices?page[size]=${size}&page[${cursorName}]=${invoiceIdOf(p.publicId)}${filter}`;
     return send(reply, 200, {
@@ -540,11 +589,15 @@ const privateApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app, { ct
   refuseOtherMethods(app, '/payment-invoices/:id/refund', ['POST']);
 
   app.get('/openapi.json', async (_req, reply) => send(reply, 200, openApiDocument(ctx.publicUrl)));
+  refuseOtherMethods(app, '/openapi.json', ['GET']);
 };
+
+/** Where the two APIs live; every URL under them answers in Paymega's format. */
+export const paymegaPrefixes = { public: '/public-api', private: '/api' } as const;
 
 /** The Paymega dialect: both APIs, registered by web/app.ts. */
 export const paymegaPlugin: FastifyPluginAsync<{ gateway: Gateway }> = async (app, { gateway }) => {
   const ctx = invoiceContext(gateway);
-  await app.register(publicApi, { prefix: '/public-api', ctx });
-  await app.register(privateApi, { prefix: '/api', ctx });
+  await app.register(publicApi, { prefix: paymegaPrefixes.public, ctx });
+  await app.register(privateApi, { prefix: paymegaPrefixes.private, ctx });
 };

@@ -1,4 +1,4 @@
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { type Static, type StringOptions, type TSchema, Type } from '@sinclair/typebox';
 
 /**
  * Paymega's wire, spelled as Paymega spells it (shared/specs/paymega-hpp-api.txt). Each
@@ -7,21 +7,31 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox';
  * (map.ts) reads them digit for digit.
  */
 
-const Text = (max: number, more: object = {}) => Type.String({ maxLength: max, ...more });
-const Url = Type.String({ maxLength: 2048, description: 'http(s) URL' });
 const FreeObject = Type.Record(Type.String(), Type.Unknown());
-/** `100.55` as the spec writes it; `"100.55"` is accepted too. */
-export const Amount = Type.Union([Type.Number(), Type.String({ maxLength: 32 })], {
-  description: 'Amount in major units, e.g. 100.55',
-});
 
 // ---- requests ----
 
-export const PublicKey = Type.String({ minLength: 1, maxLength: 128, description: 'pk_test_… / pk_live_…' });
+/**
+ * Text a request may carry: anything but NUL (U+0000). PostgreSQL's text type cannot hold it
+ * ("invalid byte sequence for encoding UTF8: 0x00", a 500) where SQLite can, so it is refused
+ * here, before any query, as "This value is not valid." on both databases alike. Every string
+ * of a request schema is one of these; auth and the list filter use `isStorableText`.
+ */
+const Str = (options: StringOptions = {}) => Type.String({ ...options, pattern: '^[^\\u0000]*$' });
+export const isStorableText = (text: string): boolean => !text.includes('\u0000');
+
+const Text = (max: number, more: StringOptions = {}) => Str({ maxLength: max, ...more });
+const Url = Str({ maxLength: 2048, description: 'http(s) URL' });
+/** `100.55` as the spec writes it; `"100.55"` is accepted too. */
+export const Amount = Type.Union([Type.Number(), Str({ maxLength: 32 })], {
+  description: 'Amount in major units, e.g. 100.55',
+});
+
+export const PublicKey = Str({ minLength: 1, maxLength: 128, description: 'pk_test_… / pk_live_…' });
 
 export const Prerequest = Type.Object({
   public_key: PublicKey,
-  currency: Type.String({ minLength: 1, maxLength: 3 }),
+  currency: Str({ minLength: 1, maxLength: 3 }),
 });
 export type Prerequest = Static<typeof Prerequest>;
 
@@ -34,7 +44,7 @@ export const Address = Type.Object({
 });
 
 export const Customer = Type.Object({
-  reference_id: Type.String({ minLength: 1, maxLength: 128 }),
+  reference_id: Str({ minLength: 1, maxLength: 128 }),
   name: Type.Optional(Text(256)),
   email: Type.Optional(Text(256)),
   phone: Type.Optional(Text(32)),
@@ -51,9 +61,9 @@ export const ReturnUrls = Type.Object({
 
 /** The invoice fields both APIs take (private: all of them, inside `data.attributes`). */
 const invoiceFields = {
-  reference_id: Type.String({ minLength: 1, maxLength: 64 }),
-  service: Type.String({ minLength: 1, maxLength: 128 }),
-  currency: Type.String({ minLength: 1, maxLength: 3 }),
+  reference_id: Str({ minLength: 1, maxLength: 64 }),
+  service: Str({ minLength: 1, maxLength: 128 }),
+  currency: Str({ minLength: 1, maxLength: 3 }),
   amount: Amount,
   flow: Type.Optional(Type.Union([Type.Literal('charge'), Type.Literal('verify')])),
   service_fields: Type.Optional(FreeObject),
@@ -65,7 +75,7 @@ const invoiceFields = {
   return_urls: Type.Optional(ReturnUrls),
   callback_url: Type.Optional(Url),
   gateway_options: Type.Optional(FreeObject),
-  expires: Type.Optional(Type.String({ maxLength: 64, description: 'DateTime, 14 minutes to 2 days ahead' })),
+  expires: Type.Optional(Str({ maxLength: 64, description: 'DateTime, 14 minutes to 2 days ahead' })),
 };
 
 export const InvoiceAttributes = Type.Object(invoiceFields);
@@ -94,10 +104,10 @@ export const RefundRequest = Type.Object({
     // the spec shows no example: accept the singular and the JSON:API plural
     type: Type.Optional(Type.Union([Type.Literal('refund'), Type.Literal('refunds')])),
     attributes: Type.Object({
-      reference_id: Type.String({ minLength: 1, maxLength: 64 }),
+      reference_id: Str({ minLength: 1, maxLength: 64 }),
       amount: Type.Optional(Amount),
       description: Type.Optional(Text(1024)),
-      invoiceId: Type.Optional(Type.String({ maxLength: 64 })),
+      invoiceId: Type.Optional(Str({ maxLength: 64 })),
     }),
   }),
 });
@@ -174,7 +184,7 @@ export const PrivateInvoice = Type.Object({
     refunded_amount: NullableNum,
     processed_fee: NullableNum,
     processed_deposit: NullableNum,
-    metadata: Type.Union([FreeObject, Type.Null()]),
+    metadata: FreeObject,
     flow_data: FlowData,
     flow: Type.String(),
     payment_flow: Type.String(),
@@ -206,7 +216,7 @@ export const PrivateInvoice = Type.Object({
   relationships: Type.Object({
     'payment-service': Ref('payment-services'),
     'payment-method': Ref('payment-methods'),
-    customer: Type.Union([Ref('customers'), Type.Object({ data: Type.Null() })]),
+    customer: Ref('customers'),
   }),
   links: Type.Object({ self: Type.String() }),
 });
@@ -238,7 +248,7 @@ export const PublicInvoice = Type.Object({
   service_method: Type.String(),
   service_flow: Type.String(),
   service_currency: Type.String(),
-  metadata: Type.Union([FreeObject, Type.Null()]),
+  metadata: FreeObject,
   active_payment: Type.Object({ payload: FlowData, status: Type.String(), resolution: Type.String() }),
 });
 export type PublicInvoice = Static<typeof PublicInvoice>;

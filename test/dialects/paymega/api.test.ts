@@ -270,7 +270,7 @@ for (const flavor of await testFlavors()) {
         assert.equal(new Set(results.map((r) => r.json().data.id)).size, 1);
       });
 
-      it('400 for a body that is not JSON, 413 for one too big, 415 for an unknown type', async () => {
+      it('400 for a body that is not JSON or of a type the API does not read, 413 for one too big', async () => {
         const headers = { ...basicAuth(shop), 'content-type': 'application/json' };
         const bad = await app.inject({
           method: 'POST',
@@ -288,13 +288,21 @@ for (const flavor of await testFlavors()) {
         });
         assert.equal(big.statusCode, 413);
         assert.deepEqual(big.json(), { errors: [{ status: 'Payload Too Large', code: '413' }] });
-        const xml = await app.inject({
-          method: 'POST',
-          url: '/api/payment-invoices',
-          headers: { ...basicAuth(shop), 'content-type': 'text/xml' },
-          payload: '<data/>',
-        });
-        assert.equal(xml.statusCode, 415);
+        // the spec lists no 415: a body it cannot read is "a request of invalid structure"
+        for (const [url, type, payload] of [
+          ['/api/payment-invoices', 'text/xml', '<data/>'],
+          ['/public-api/payment-invoices', 'multipart/form-data; boundary=x', '--x\r\n\r\nx\r\n--x--'],
+          ['/public-api/payment-prerequest', 'text/plain', 'public_key=x'],
+        ]) {
+          const res = await app.inject({
+            method: 'POST',
+            url: url!,
+            headers: { ...basicAuth(shop), 'content-type': type! },
+            payload: payload!,
+          });
+          assert.equal(res.statusCode, 400, `${url} ${type}`);
+          assert.deepEqual(res.json(), { errors: [{ status: 'Bad Request', code: '400' }] });
+        }
       });
     });
 
@@ -436,6 +444,25 @@ for (const flavor of await testFlavors()) {
           'expires',
           'This value is not a valid datetime.',
         ],
+        // 2026-11-23T09:00Z now: each would roll over into the window (December 1, November 24)
+        [
+          'expires on November 31',
+          (b) => ({ ...b, expires: '2026-11-31T10:00:00Z' }),
+          'expires',
+          'This value is not a valid datetime.',
+        ],
+        [
+          'expires at 24:00',
+          (b) => ({ ...b, expires: '2026-11-23T24:00:00+00:00' }),
+          'expires',
+          'This value is not a valid datetime.',
+        ],
+        [
+          'expires at minute 60',
+          (b) => ({ ...b, expires: '2026-11-23 23:60' }),
+          'expires',
+          'This value is not a valid datetime.',
+        ],
         [
           'expires too soon',
           (b) => ({ ...b, expires: 'SOON' }),
@@ -455,7 +482,7 @@ for (const flavor of await testFlavors()) {
           'This value should not be blank.',
         ],
         [
-          'test service with a bad status',
+          'test service with a status its regexp refuses',
           (b) => ({ ...b, service: 'test_usd_test', service_fields: { status: 'win!' } }),
           'service_fields.status',
           'This value is not valid.',
@@ -525,6 +552,9 @@ for (const flavor of await testFlavors()) {
         }
         const moscow = new Date(gw.clock.ms + 3600_000 + 3 * 3600_000).toISOString().slice(0, 19);
         assert.equal((await createPrivate({ ...base(), expires: `${moscow}+0300` })).statusCode, 201);
+        // the real midnight and last second that 24:00 and 23:60 are not
+        for (const expires of ['2026-11-24T00:00:00Z', '2026-11-23 23:59:59.5'])
+          assert.equal((await createPrivate({ ...base(), expires })).statusCode, 201, expires);
       });
 
       it('public API: bad input gets 422 too', async () => {
@@ -565,9 +595,105 @@ for (const flavor of await testFlavors()) {
     });
 
     describe('no input is a 500', () => {
+      // PostgreSQL's text cannot hold U+0000: refused before any query, on both databases alike
+      it('a NUL in any text: 422 for a field, 401 for credentials, an empty list for a filter', async () => {
+        const logged = gw.logs.length;
+        const nul = 'a\u0000b';
+        const invalid = 'This value is not valid.';
+        for (const [change, field] of [
+          [{ reference_id: nul }, 'reference_id'],
+          [{ description: nul }, 'description'],
+          [{ customer: { reference_id: nul } }, 'customer.reference_id'],
+          [{ customer: { reference_id: 'c', name: nul } }, 'customer.name'],
+          [{ callback_url: `https://shop.test/${nul}` }, 'callback_url'],
+          [{ return_urls: { pending: `https://shop.test/${nul}` } }, 'return_urls.pending'],
+        ] as const) {
+          const res = await createPrivate({ ...base(), ...change });
+          assert.equal(res.statusCode, 422, `${field} ${res.body}`);
+          assert.deepEqual(res.json(), { errors: { [field]: invalid } });
+        }
+        const pub = await app.inject({
+          method: 'POST',
+          url: '/public-api/payment-invoices',
+          payload: { public_key: shop.public_key, ...base(), reference_id: nul },
+        });
+        assert.equal(pub.statusCode, 422, pub.body);
+        assert.deepEqual(pub.json(), { errors: { reference_id: invalid } });
+        const form = await app.inject({
+          method: 'POST',
+          url: '/public-api/payment-invoices/process',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload: `${new URLSearchParams({ public_key: shop.public_key, ...base(), amount: '10' })}&description=%00`,
+        });
+        assert.equal(form.statusCode, 422, form.body);
+        assert.deepEqual(form.json(), { errors: { description: invalid } });
+
+        const paid = await createInvoiceViaApi(app, shop, {
+          service: 'test_usd_test',
+          service_fields: { status: 'processed' },
+        });
+        for (const attributes of [
+          { reference_id: nul },
+          { reference_id: newReference(), description: nul },
+        ]) {
+          const res = await refund(paid.id, attributes);
+          assert.equal(res.statusCode, 422, res.body);
+          assert.deepEqual(res.json(), { errors: { [Object.keys(attributes).at(-1)!]: invalid } });
+        }
+
+        const list = await app.inject({
+          method: 'GET',
+          url: '/api/payment-invoices?filter[reference_id]=%00',
+          headers: basicAuth(shop),
+        });
+        assert.equal(list.statusCode, 200, list.body);
+        assert.deepEqual(list.json().data, []);
+
+        const unauthorized = { errors: [{ status: 'Unauthorized', code: '401' }] };
+        for (const res of [
+          app.inject({
+            method: 'POST',
+            url: '/public-api/payment-prerequest',
+            payload: { public_key: `${shop.public_key}\u0000`, currency: 'USD' },
+          }),
+          app.inject({
+            method: 'POST',
+            url: '/public-api/payment-invoices',
+            payload: { ...base(), public_key: '\u0000' },
+          }),
+          app.inject({ method: 'GET', url: `/public-api/payment-invoices/${paid.id}?public_key=%00` }),
+          app.inject({
+            method: 'GET',
+            url: `/public-api/payment-invoices/${paid.id}?public_key=pk_test_%00x`,
+          }),
+          ...[
+            `${shop.account_id}\u0000:${shop.secret_key}`,
+            `\u0000:x`,
+            `${shop.account_id}:${shop.secret_key}\u0000`,
+          ].map((login) =>
+            app.inject({
+              method: 'GET',
+              url: '/api/payment-invoices',
+              headers: { authorization: `Basic ${Buffer.from(login).toString('base64')}` },
+            }),
+          ),
+        ]) {
+          const answer = await res;
+          assert.equal(answer.statusCode, 401, answer.body);
+          assert.deepEqual(answer.json(), unauthorized);
+        }
+        assert.ok(!gw.logs.slice(logged).some((l) => l.includes('unhandled error')), 'no 500 on the way');
+      });
+
       const attributes = fc.record(
         {
-          reference_id: fc.oneof(fc.string({ maxLength: 70 }), fc.jsonValue()),
+          // any code point too: NUL is what PostgreSQL refuses
+          reference_id: fc.oneof(
+            fc.string({ maxLength: 70 }),
+            fc.string({ unit: 'binary', maxLength: 20 }),
+            fc.jsonValue(),
+          ),
+          description: fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.jsonValue()),
           amount: fc.oneof(fc.double(), fc.integer(), fc.string({ maxLength: 40 }), fc.jsonValue()),
           currency: fc.oneof(fc.constantFrom('USD', 'usd', 'RUB', 'XXX', ''), fc.jsonValue()),
           service: fc.oneof(
@@ -637,7 +763,8 @@ for (const flavor of await testFlavors()) {
       it('any query to the lists: a documented answer', async () => {
         const value = fc.oneof(
           fc.string({ maxLength: 20 }),
-          fc.constantFrom('0', '1', '100', '101', '-1', 'cpi_0000000000000000'),
+          fc.string({ unit: 'binary', maxLength: 20 }),
+          fc.constantFrom('0', '1', '100', '101', '-1', 'cpi_0000000000000000', '\u0000'),
         );
         const query = fc.dictionary(
           fc.constantFrom(
@@ -646,6 +773,8 @@ for (const flavor of await testFlavors()) {
             'page[before]',
             'page[after]',
             'filter[reference_id]',
+            'filter',
+            'filter[status]',
             'x',
           ),
           value,
@@ -795,6 +924,20 @@ for (const flavor of await testFlavors()) {
             [a.status, a.resolution, a.processed_amount],
             ['process_failed', 'do_not_honor', null],
           );
+        }
+      });
+
+      it('any status its regexp allows: other names decline; created and expired wait for expires', async () => {
+        for (const status of ['declined', 'refunded', 'Whatever_Else', 'constructor', '__proto__']) {
+          const res = await test(status);
+          assert.equal(res.statusCode, 201, `${status} ${res.body}`);
+          const a = res.json().data.attributes;
+          assert.deepEqual([a.status, a.resolution], ['process_failed', 'do_not_honor'], status);
+        }
+        for (const status of ['expired', 'created', 'Process_Pending']) {
+          const res = await test(status);
+          assert.equal(res.statusCode, 201, `${status} ${res.body}`);
+          assert.equal(res.json().data.attributes.status, 'process_pending', status);
         }
       });
 
@@ -961,6 +1104,68 @@ for (const flavor of await testFlavors()) {
         });
       });
 
+      it('a filter is never dropped: an empty one finds nothing, one that is no string is a 422', async () => {
+        await createInvoiceViaApi(app, shop); // the unfiltered list is not empty
+        for (const query of ['filter[reference_id]=', 'filter[reference_id]=&page[size]=5']) {
+          const res = await app.inject({
+            method: 'GET',
+            url: `/api/payment-invoices?${query}`,
+            headers: basicAuth(shop),
+          });
+          assert.equal(res.statusCode, 200, query);
+          assert.deepEqual([res.json().meta.count, res.json().data], [0, []], query);
+        }
+        for (const [query, field, message] of [
+          [
+            'filter[reference_id]=a&filter[reference_id]=a',
+            'filter[reference_id]',
+            'This value should be of type string.',
+          ],
+          ['filter[reference_id][]=a', 'filter[reference_id]', 'This value should be of type string.'],
+          ['filter=needle-1', 'filter', 'This value should be of type array.'],
+          ['filter[status]=processed', 'filter[status]', 'This field was not expected.'],
+        ]) {
+          const res = await app.inject({
+            method: 'GET',
+            url: `/api/payment-invoices?${query}`,
+            headers: basicAuth(shop),
+          });
+          assert.equal(res.statusCode, 422, query);
+          assert.deepEqual(res.json(), { errors: { [field!]: message } }, query);
+        }
+      });
+
+      it('service documents: currency is the account’s settlement currency, by default the service’s', async () => {
+        const services = async (creds: PaymegaCreds) => {
+          const res = await app.inject({
+            method: 'GET',
+            url: '/api/payment-services',
+            headers: basicAuth(creds),
+          });
+          assertValid(valid.services, res.json());
+          return res.json().data as {
+            id: string;
+            attributes: { currency: string; service_currency: string };
+          }[];
+        };
+        for (const s of await services(shop))
+          assert.equal(s.attributes.currency, s.attributes.service_currency);
+        const gbp = await paymegaMerchant(gw.engine, 'Settles in GBP', { settlementCurrency: 'gbp' });
+        const list = await services(gbp);
+        assert.deepEqual(new Set(list.map((s) => s.attributes.currency)), new Set(['GBP']));
+        assert.ok(list.some((s) => s.attributes.service_currency === 'USD'));
+        const one = await app.inject({
+          method: 'GET',
+          url: `/api/payment-services/${list[0]!.id}`,
+          headers: basicAuth(gbp),
+        });
+        assert.equal(one.json().data.attributes.currency, 'GBP');
+        // a setting that names no currency is no setting
+        unwrap(await gw.engine.updateMerchantSettings(gbp.merchantId, { settlementCurrency: 'pounds' }));
+        for (const s of await services(gbp))
+          assert.equal(s.attributes.currency, s.attributes.service_currency);
+      });
+
       it('shows payments made through the engine or other dialects too', async () => {
         const other = await paymegaMerchant(gw.engine, 'Mixed');
         const core = unwrap(
@@ -1062,6 +1267,40 @@ for (const flavor of await testFlavors()) {
           }
         for (const ref of JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g))
           assert.ok(doc.components.schemas[ref[1]!], ref[1]);
+      });
+
+      it('documents every answer an operation can give, its auth, and the callback', async () => {
+        const doc = (await app.inject('/api/openapi.json')).json();
+        type Operation = { responses: Record<string, unknown>; security?: unknown[] };
+        for (const [path, operations] of Object.entries(
+          doc.paths as Record<string, Record<string, Operation>>,
+        ))
+          for (const [method, operation] of Object.entries(operations)) {
+            const codes = Object.keys(operation.responses);
+            for (const code of ['400', '405', '413', '500'])
+              assert.ok(codes.includes(code), `${method} ${path} ${code}`);
+            assert.ok(!codes.includes('415'), `${method} ${path}: no 415 is ever answered`);
+            if (path.endsWith('openapi.json')) continue;
+            assert.ok(operation.security?.length, `${method} ${path}: security`);
+            for (const code of ['401', '403']) assert.ok(codes.includes(code), `${method} ${path} ${code}`);
+          }
+        assert.match(doc.components.securitySchemes.publicKey.description, /body/);
+        const callback = doc.webhooks.invoiceCallback.post;
+        assert.deepEqual(
+          callback.parameters.map((p: { name: string; in: string }) => [p.name, p.in]),
+          [['X-Signature', 'header']],
+        );
+        assert.equal(
+          callback.requestBody.content['application/json'].schema.$ref,
+          '#/components/schemas/PrivateInvoiceDocument',
+        );
+        // the document's own paths answer like the rest: 405 for another method
+        for (const url of ['/api/openapi.json', '/public-api/openapi.json']) {
+          const res = await app.inject({ method: 'POST', url, payload: {} });
+          assert.equal(res.statusCode, 405, url);
+          assert.equal(res.headers.allow, 'GET');
+          assert.deepEqual(res.json(), { errors: [{ status: 'Method Not Allowed', code: '405' }] });
+        }
       });
     });
   });

@@ -285,10 +285,28 @@ for (const flavor of await testFlavors()) {
         assert.equal(res.statusCode, 201, res.body);
         const a = res.json().data.attributes;
         assert.deepEqual(
-          [a.description, a.payment_flow, a.test_mode, a.metadata, a.callback_url, a.return_url],
-          [null, 'charge', false, null, null, null],
+          [a.description, a.payment_flow, a.test_mode, a.callback_url, a.return_url],
+          [null, 'charge', false, null, null],
         );
-        assert.equal(res.json().data.relationships.customer.data, null);
+        // as every invoice of the spec: metadata with merchant_url (the account has no website),
+        // and a customer, the invoice's own anonymous one, the same at every reading
+        assert.deepEqual(a.metadata, { merchant_url: null });
+        const anonymous = res.json().data.relationships.customer.data;
+        assert.equal(anonymous.type, 'customers');
+        assert.match(anonymous.id, /^cus_[0-9A-Za-z]{16}$/);
+        const again = await app.inject({
+          method: 'GET',
+          url: `/api/payment-invoices/${res.json().data.id}`,
+          headers: basicAuth(shop),
+        });
+        assert.deepEqual(again.json().data.relationships.customer.data, anonymous);
+        const other = await createPrivate(base());
+        assert.notEqual(other.json().data.relationships.customer.data.id, anonymous.id);
+        const pub = await app.inject({
+          method: 'GET',
+          url: `/public-api/payment-invoices/${res.json().data.id}?public_key=${shop.public_key}`,
+        });
+        assert.deepEqual(pub.json().data.metadata, { merchant_url: null });
         const withCustomer = await createPrivate({
           ...base(),
           customer: { reference_id: 'c-1', email: null, metadata: [], address: [] },
@@ -459,6 +477,36 @@ for (const flavor of await testFlavors()) {
           assert.equal(res.statusCode, 405, `${method} ${url}`);
           assert.equal(res.headers.allow, allow, `${method} ${url}`);
           assert.deepEqual(res.json(), { errors: [{ status: 'Method Not Allowed', code: '405' }] });
+        }
+      });
+
+      it('a malformed URL escape: 400 in Paymega’s format under both APIs, Fastify’s elsewhere', async () => {
+        for (const url of [
+          '/api/payment-invoices/%ZZ',
+          '/api/payment-invoices/%E0%A4%A',
+          '/api/%ZZ',
+          '/public-api/payment-invoices/%ZZ?public_key=x',
+        ]) {
+          const res = await app.inject({ method: 'GET', url, headers: basicAuth(shop) });
+          assert.equal(res.statusCode, 400, url);
+          assert.equal(res.headers['content-type'], 'application/json', url);
+          assert.deepEqual(res.json(), { errors: [{ status: 'Bad Request', code: '400' }] }, url);
+        }
+        // an id over Fastify's parameter bound names no invoice, as a shorter one
+        for (const length of [100, 101, 500]) {
+          const res = await app.inject({
+            method: 'GET',
+            url: `/api/payment-invoices/${'x'.repeat(length)}`,
+            headers: basicAuth(shop),
+          });
+          assert.equal(res.statusCode, 404, String(length));
+          assert.deepEqual(res.json(), { errors: [{ status: 'Not Found', code: '404' }] });
+        }
+        // not a dialect's: what Fastify answers by itself
+        for (const url of ['/pay/%ZZ', '/%ZZ', '/apis/%ZZ']) {
+          const res = await app.inject({ method: 'GET', url });
+          assert.equal(res.statusCode, 400, url);
+          assert.equal(res.json().code, 'FST_ERR_BAD_URL', url);
         }
       });
 

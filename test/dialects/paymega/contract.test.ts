@@ -54,8 +54,12 @@ const shapeOptions = {
     'account.website',
   ],
 };
-/** The account of the spec's examples: its merchant_url and description. */
-const accountSettings = { website: 'https://lets.doc.it', description: '4Docs only' };
+/** The account of the spec's examples: its merchant_url, description and settlement currency. */
+const accountSettings = {
+  website: 'https://lets.doc.it',
+  description: '4Docs only',
+  settlementCurrency: 'GBP',
+};
 
 for (const flavor of await testFlavors()) {
   describe(`Paymega contract (spec examples) on ${flavor}`, () => {
@@ -120,6 +124,13 @@ for (const flavor of await testFlavors()) {
       assertShape(e.response, paged.json(), shapeOptions);
       assert.deepEqual(Object.keys(paged.json().links), Object.keys(specLinks));
       assert.deepEqual(paged.json().meta, { total: 5, pages: 3, page: 1 });
+      // as the spec's account: services in their own currencies, settled in GBP
+      for (const s of rest.data) assert.equal(s.attributes.currency, 'GBP');
+      assert.ok(
+        rest.data.some(
+          (s: { attributes: { service_currency: string } }) => s.attributes.service_currency === 'USD',
+        ),
+      );
     });
 
     it('payment service by id', async () => {
@@ -205,6 +216,8 @@ for (const flavor of await testFlavors()) {
       assert.equal(ours.attributes.test_mode, true);
       assert.equal(ours.attributes.return_url, 'https://example.com');
       assert.deepEqual(ours.attributes.metadata, { key: 'value', merchant_url: 'https://lets.doc.it' });
+      // no bank involved yet: no provider merchant, as in the spec's example
+      assert.equal(ours.attributes.original_data.merchant_id, null);
       assert.equal(ours.links.self, `/api/payment-invoices/${invoiceId}`);
     });
 
@@ -236,6 +249,8 @@ for (const flavor of await testFlavors()) {
       assert.equal(a.payload.payment_card.mask, '555555******4444');
       assert.equal(a.payload.payment_card.brand, 'mastercard');
       assert.equal(a.original_data.provider_code, 'simulator');
+      // the bank's merchant (the spec's `host2hostTest`), not Kopek's internal merchant id
+      assert.equal(a.original_data.merchant_id, 'kopek_sandbox');
       assert.match(a.rrn, /^\d{12}$/);
       assert.deepEqual(
         Object.values(a.callback_logs).map((l) => (l as { transaction_status: string }).transaction_status),

@@ -7,6 +7,7 @@ import { callbackLogsOf } from '../../../src/dialects/paymega/documents.ts';
 import { formToObject } from '../../../src/dialects/paymega/http.ts';
 import { RawNumber, writeJson } from '../../../src/dialects/paymega/json.ts';
 import {
+  anonymousCustomerIdOf,
   callbackStatusOf,
   checkServiceFields,
   customerIdOf,
@@ -18,8 +19,10 @@ import {
   pmMethods,
   pmStatus,
   printRatePercent,
+  providerMerchantIdOf,
   publicIdOf,
   resolutionOf,
+  testOutcomeOf,
   tolerantInvoiceFields,
   toPmService,
   toReturnUrls,
@@ -354,6 +357,17 @@ describe('Paymega names', () => {
     assert.equal(customerIdOf(7n, 'c1'), customerIdOf(7n, 'c1'));
     assert.notEqual(customerIdOf(7n, 'c1'), customerIdOf(8n, 'c1'));
     assert.match(customerIdOf(7n, 'c1'), /^cus_[0-9A-Za-z]{16}$/);
+    // an invoice without a customer has one of its own, never a named customer's
+    const anonymous = anonymousCustomerIdOf(7n, 'AbCdEfGhIjKlMnOp');
+    assert.match(anonymous, /^cus_[0-9A-Za-z]{16}$/);
+    assert.equal(anonymous, anonymousCustomerIdOf(7n, 'AbCdEfGhIjKlMnOp'));
+    assert.notEqual(anonymous, anonymousCustomerIdOf(7n, 'AbCdEfGhIjKlMnOq'));
+    assert.notEqual(anonymous, customerIdOf(7n, 'AbCdEfGhIjKlMnOp'));
+  });
+  it('names the provider’s merchant id, never Kopek’s', () => {
+    assert.equal(providerMerchantIdOf('simulator'), 'kopek_sandbox');
+    for (const connector of [null, 'another_bank', 'constructor'])
+      assert.equal(providerMerchantIdOf(connector), null);
   });
   it('checks the test service field by its definition', () => {
     const test = pmMethods.test!;
@@ -368,10 +382,28 @@ describe('Paymega names', () => {
     assert.deepEqual(checkServiceFields(test, { status: 5 }), {
       'service_fields.status': 'This value should be of type string.',
     });
-    assert.deepEqual(checkServiceFields(test, { status: 'maybe' }), {
-      'service_fields.status': 'The value you selected is not a valid choice.',
-    });
+    // whatever the advertised regexp allows
+    assert.deepEqual(checkServiceFields(test, { status: 'maybe' }), {});
+    assert.deepEqual(checkServiceFields(test, { status: '__proto__' }), {});
     assert.deepEqual(checkServiceFields(pmMethods.card!, { anything: 1 }), {});
+  });
+  it('settles the test service by its status: known names as they say, any other declines', () => {
+    const expected: [string, string | null][] = [
+      ['processed', 'approve'],
+      ['SUCCESS', 'approve'],
+      ['process_failed', 'decline'],
+      ['fail', 'decline'],
+      ['Failed', 'decline'],
+      ['process_pending', null],
+      ['pending', null],
+      ['created', null],
+      ['expired', null],
+      ['maybe', 'decline'],
+      ['constructor', 'decline'],
+      ['__proto__', 'decline'],
+      ['', 'decline'],
+    ];
+    for (const [status, outcome] of expected) assert.equal(testOutcomeOf(status), outcome, status);
   });
   it('reads PHP’s and HTML forms’ "nothing" as nothing, and only where Symfony would', () => {
     const strict = { referenceOptional: false };
