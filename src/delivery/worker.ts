@@ -65,16 +65,37 @@ export type WorkerOptions = {
   log?: Logger;
 };
 
-const toJob = (row: OutboxRow): OutboxJob => ({
-  id: row.id,
-  merchantId: row.merchant_id,
-  channel: row.channel,
-  event: row.event,
-  refType: row.ref_type,
-  refId: row.ref_id,
-  payload: JSON.parse(row.payload),
-  attempt: Number(row.attempts) + 1,
-});
+/** Throws on a payload that is not a JSON object: such a row can never be delivered. */
+const toJob = (row: OutboxRow): OutboxJob => {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(row.payload);
+  } catch (error) {
+    throw new Error(`payload is not valid JSON (${messageOf(error)})`);
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+    throw new Error('payload is not a JSON object');
+  return {
+    id: row.id,
+    merchantId: row.merchant_id,
+    channel: row.channel,
+    event: row.event,
+    refType: row.ref_type,
+    refId: row.ref_id,
+    payload: payload as Record<string, unknown>,
+    attempt: Number(row.attempts) + 1,
+  };
+};
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** C0 controls but tab, LF and CR, then DEL and C1: PostgreSQL refuses NUL in text, and none helps a reader. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+const controlChars = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
+
+/** What a merchant's endpoint answered, made fit for the attempt log: printable and bounded. */
+const storable = (text: string | null | undefined, max: number): string | null =>
+  text == null ? null : String(text).replace(controlChars, '').slice(0, max);
 
 export class DeliveryWorker {
   readonly #o: Required<Omit<WorkerOptions, 'log'>> & { log?: Logger };
@@ -91,19 +112,40 @@ export class DeliveryWorker {
     };
   }
 
-  /** Claims and delivers one batch; returns how many rows it attempted. */
+  /** Claims and delivers up to one batch; returns how many rows it attempted. */
   async runOnce(): Promise<number> {
-    const rows = await this.claim();
-    let next = 0;
+    const budget = Math.min(this.#o.batch, limits.outboxBatchMax);
+    let taken = 0;
+    // Each lane claims one row right before sending it, so a claimed row never waits in memory
+    // for a free lane: claiming the whole batch up front let waiting rows outlive their lease,
+    // and another worker claimed and sent them again.
     const lane = async () => {
-      while (next < rows.length) await this.deliver(rows[next++]!);
+      while (taken < budget) {
+        taken++;
+        const row = await this.claim();
+        if (!row) {
+          taken--;
+          return;
+        }
+        try {
+          await this.deliver(row);
+        } catch (error) {
+          // Not even the failure could be recorded (the database is away): the lease lapses and
+          // the row comes back; the other rows still get their turn.
+          this.#o.log?.error({ err: error, outboxId: row.id.toString() }, 'delivery not recorded');
+        }
+      }
     };
-    await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, rows.length) }, lane));
-    return rows.length;
+    const lanes = await Promise.allSettled(
+      Array.from({ length: Math.max(1, Math.min(this.#o.concurrency, budget)) }, lane),
+    );
+    // Every lane has stopped before a claim failure is reported, so no lane outlives runOnce.
+    for (const l of lanes) if (l.status === 'rejected') throw l.reason;
+    return taken;
   }
 
-  private async claim(): Promise<OutboxRow[]> {
-    const { database, batch, leaseMs, workerId } = this.#o;
+  private async claim(): Promise<OutboxRow | undefined> {
+    const { database, leaseMs, workerId } = this.#o;
     const now = this.#o.now().getTime();
     return inTransaction(database, async (trx) => {
       let due = trx
@@ -113,22 +155,34 @@ export class DeliveryWorker {
         .where('next_attempt_at', '<=', BigInt(now))
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', BigInt(now))]))
         .orderBy('next_attempt_at')
-        .limit(Math.min(batch, limits.outboxBatchMax));
+        .limit(1);
       if (database.flavor === 'postgres') due = due.forUpdate().skipLocked();
-      const ids = (await due.execute()).map((r) => r.id);
-      if (ids.length === 0) return [];
+      const id = (await due.executeTakeFirst())?.id;
+      if (id === undefined) return undefined;
       return trx
         .updateTable('outbox')
         .set({ locked_until: now + leaseMs, locked_by: workerId })
-        .where('id', 'in', ids)
+        .where('id', '=', id)
         .returningAll()
-        .execute();
+        .executeTakeFirst();
     });
   }
 
+  /**
+   * One row, start to end. Whatever goes wrong with it becomes that row's failed attempt, so a
+   * poisoned row backs off and dead-letters instead of looping and blocking the rows behind it.
+   */
   private async deliver(row: OutboxRow): Promise<void> {
-    const job = toJob(row);
+    const attempt = Number(row.attempts) + 1;
     const started = this.#o.now().getTime();
+    let job: OutboxJob;
+    try {
+      job = toJob(row);
+    } catch (error) {
+      // A payload that does not parse never will: dead-letter it now rather than retry it.
+      await this.record(row, attempt, started, { delivered: false, error: messageOf(error) }, true);
+      return;
+    }
     const handler = this.#o.handlers.get(row.channel);
     let result: DeliveryResult;
     if (!handler) {
@@ -138,63 +192,83 @@ export class DeliveryWorker {
       try {
         result = await handler(job, signal);
       } catch (error) {
-        result = {
-          delivered: false,
-          error: signal.aborted ? 'timeout' : error instanceof Error ? error.message : String(error),
-        };
+        result = { delivered: false, error: signal.aborted ? 'timeout' : messageOf(error) };
       }
     }
-    await this.record(row, job, started, result);
+    try {
+      await this.record(row, attempt, started, result);
+    } catch (error) {
+      // The outcome could not be stored (a handler's malformed result, a value the database
+      // refuses): count a failed attempt, so the row backs off instead of being sent again at
+      // every lease expiry, even after the merchant said yes.
+      this.#o.log?.warn({ err: error, outboxId: row.id.toString() }, 'delivery result not recorded');
+      await this.record(row, attempt, started, {
+        delivered: false,
+        error: `result could not be recorded: ${messageOf(error)}`,
+      });
+    }
   }
 
   private async record(
     row: OutboxRow,
-    job: OutboxJob,
+    attempt: number,
     started: number,
     result: DeliveryResult,
+    deadLetter = false,
   ): Promise<void> {
     const { database, workerId } = this.#o;
     const now = this.#o.now().getTime();
     const policy = this.#o.retryPolicy(row.channel);
-    const exhausted = !result.delivered && job.attempt >= policy.attemptsMax;
-    await inTransaction(database, async (trx) => {
-      await trx
-        .insertInto('delivery_attempts')
-        .values({
-          outbox_id: row.id,
-          merchant_id: row.merchant_id,
-          attempt_no: job.attempt,
-          started_at: started,
-          duration_ms: now - started,
-          delivered: result.delivered ? 1 : 0,
-          response_status: result.responseStatus ?? null,
-          response_body: result.responseBody?.slice(0, limits.deliveryResponseBodyStoredMax) ?? null,
-          error: result.error?.slice(0, 500) ?? null,
-        })
-        .execute();
-      await trx
+    const exhausted = !result.delivered && (deadLetter || attempt >= policy.attemptsMax);
+    const held = await inTransaction(database, async (trx) => {
+      // Only the lease holder writes: the lease's end, as claimed, is the fencing token. Should
+      // the lease have lapsed and the row gone to another worker, that worker owns the row and
+      // its log, and this result is dropped rather than logged as an extra attempt.
+      const { numUpdatedRows } = await trx
         .updateTable('outbox')
         .set({
           attempts: sql`attempts + 1`,
           notice: result.delivered ? 'delivered' : exhausted ? 'exhausted' : 'queued',
           delivered_at: result.delivered ? now : null,
           next_attempt_at:
-            result.delivered || exhausted ? row.next_attempt_at : now + policy.delayMs(job.attempt),
+            result.delivered || exhausted ? row.next_attempt_at : now + policy.delayMs(attempt),
           locked_until: null,
           locked_by: null,
           updated_at: now,
         })
         .where('id', '=', row.id)
         .where('locked_by', '=', workerId)
+        .where('locked_until', '=', row.locked_until ?? -1n)
         .where('notice', '=', 'queued')
+        .executeTakeFirst();
+      if (numUpdatedRows === 0n) return false;
+      await trx
+        .insertInto('delivery_attempts')
+        .values({
+          outbox_id: row.id,
+          merchant_id: row.merchant_id,
+          attempt_no: attempt,
+          started_at: started,
+          duration_ms: now - started,
+          delivered: result.delivered ? 1 : 0,
+          response_status: result.responseStatus ?? null,
+          response_body: storable(result.responseBody, limits.deliveryResponseBodyStoredMax),
+          error: storable(result.error, 500),
+        })
         .execute();
+      return true;
     });
-    if (!result.delivered)
+    if (!held)
+      this.#o.log?.warn(
+        { outboxId: row.id.toString(), channel: row.channel, attempt },
+        'delivery lease lost; result not recorded',
+      );
+    else if (!result.delivered)
       this.#o.log?.info(
         {
           outboxId: row.id.toString(),
           channel: row.channel,
-          attempt: job.attempt,
+          attempt,
           exhausted,
           error: result.error,
           status: result.responseStatus,
