@@ -23,4 +23,9 @@ export const limits = {
   paymentTtlMs: 24 * 60 * 60 * 1000,
   /** Retries of a transaction that lost a serialization race or met a busy database. */
   txRetriesMax: 8,
+  /**
+   * Longest wait before the janitor asks a bank again about an operation it still could not
+   * settle; the wait grows with the operation's age up to this.
+   */
+  recheckDelayMsMax: 60 * 60 * 1000,
 } as const;

@@ -26,8 +26,9 @@ export const paymentMachine = {
   created: ['pending', 'failed', 'canceled', 'expired'],
   // back to created when an attempt is declined and the payer may try another card
   pending: ['created', 'unknown', 'authorized', 'captured', 'failed', 'canceled', 'expired'],
-  // the bank did not answer in time; a status query settles it
-  unknown: ['authorized', 'captured', 'failed'],
+  // the bank did not answer in time; a status query settles it (a decline reopens the
+  // payment like any declined attempt while attempts and time remain)
+  unknown: ['created', 'authorized', 'captured', 'failed'],
   authorized: ['captured', 'canceled', 'expired'],
   captured: ['partially_refunded', 'refunded'],
   partially_refunded: ['refunded'],

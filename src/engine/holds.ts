@@ -1,14 +1,14 @@
 import type { ConnectorOutcome } from '../acquiring/connector.ts';
 import type { Currency } from '../domain/currency.ts';
 import { type EngineError, engineError } from '../domain/errors.ts';
-import { feeFor, noFee } from '../domain/fees.ts';
+import { type FeeSchedule, feeFor } from '../domain/fees.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
+import type { Tx } from '../store/database.ts';
 import type { PaymentRow } from '../store/schema.ts';
 import { inTransaction, inTransactionOrRollback, Rollback } from '../store/transaction.ts';
 import { callBank, connectorFor } from './bank.ts';
 import type { EngineDeps } from './context.ts';
 import { mustPost } from './ledger.ts';
-import { toService } from './merchants.ts';
 import { lockPayment, updatePayment } from './payment-store.ts';
 import { type Payment, toPayment } from './payment-view.ts';
 
@@ -18,14 +18,64 @@ import { type Payment, toPayment } from './payment-view.ts';
  * and a crash mid-call leaves a marker the janitor resolves with a status query.
  */
 type HoldOp = { kind: 'capture'; amountMinor: bigint } | { kind: 'void' };
+/**
+ * A hold operation as claimed on the payment. `seq` numbers the payment's captures and voids
+ * (`op_seq`), so each attempt is its own operation at the bank: a bank answers a repeated
+ * operation id with its first answer, and a retry after a decline must not get that decline.
+ * Null for a marker written before attempts were numbered.
+ */
+type ClaimedOp = HoldOp & { seq: bigint | null };
 
-const opText = (op: HoldOp) => (op.kind === 'capture' ? `capture:${op.amountMinor}` : 'void');
-export const parseHoldOp = (text: string): HoldOp | null => {
-  if (text === 'void') return { kind: 'void' };
-  const m = /^capture:(\d+)$/.exec(text);
-  return m ? { kind: 'capture', amountMinor: BigInt(m[1]!) } : null;
+const opText = (op: ClaimedOp) =>
+  `${op.kind === 'capture' ? `capture:${op.amountMinor}` : 'void'}${op.seq === null ? '' : `#${op.seq}`}`;
+export const parseHoldOp = (text: string): ClaimedOp | null => {
+  const m = /^(?:capture:(\d+)|void)(?:#(\d+))?$/.exec(text);
+  if (!m) return null;
+  const seq = m[2] === undefined ? null : BigInt(m[2]);
+  return m[1] === undefined ? { kind: 'void', seq } : { kind: 'capture', amountMinor: BigInt(m[1]), seq };
 };
-export const holdOperationId = (row: { id: bigint }, op: HoldOp) => `${op.kind}-${row.id}`;
+export const holdOperationId = (row: { id: bigint }, op: ClaimedOp) =>
+  op.seq === null ? `${op.kind}-${row.id}` : `${op.kind}-${row.id}-${op.seq}`;
+
+/** The fee terms the payment was created under (payments.ts), applied to what is captured. */
+const feeTermsOf = (row: PaymentRow): FeeSchedule => ({
+  ratePpm: row.fee_rate_ppm,
+  fixedMinor: row.fee_fixed_minor,
+  minMinor: row.fee_min_minor,
+  maxMinor: row.fee_max_minor,
+});
+
+const releaseOf = (row: PaymentRow) => [
+  { account: 'held' as const, amountMinor: -row.authorized_minor },
+  { account: 'holds' as const, amountMinor: row.authorized_minor },
+];
+
+/**
+ * An uncaptured hold past its deadline lapses: the bank lets it go on its own, and our books
+ * release it too. The caller holds the row lock and has seen no capture or void in flight.
+ */
+export async function lapseHold(
+  trx: Tx,
+  deps: EngineDeps,
+  row: PaymentRow,
+  by: string,
+): Promise<PaymentRow | null> {
+  const after = await updatePayment(trx, deps, row, 'expired', {}, { by });
+  if (!after) return null;
+  await mustPost(
+    trx,
+    {
+      merchantId: row.merchant_id,
+      currency: row.currency as Currency,
+      kind: 'hold_expiry',
+      refType: 'payment',
+      refId: row.id,
+      postings: releaseOf(row),
+    },
+    deps.now().getTime(),
+  );
+  return after;
+}
 
 export async function capturePayment(
   deps: EngineDeps,
@@ -56,24 +106,35 @@ async function runHoldOp(
 ): Promise<Result<Payment, EngineError>> {
   const claimed = await inTransaction(
     deps.database,
-    async (trx): Promise<Result<{ row: PaymentRow; op: HoldOp }, EngineError>> => {
+    async (trx): Promise<Result<{ row: PaymentRow; op: ClaimedOp }, EngineError>> => {
       const row = await lockPayment(trx, deps.database.flavor, { id: paymentId }, merchantId);
       if (!row) return fail(engineError('payment_not_found'));
+      if (row.status === 'expired') return fail(engineError('payment_expired'));
       if (row.status !== 'authorized')
         return fail(engineError('illegal_transition', { detail: `payment is ${row.status}` }));
       if (row.op_in_flight)
         return fail(engineError('illegal_transition', { detail: `${row.op_in_flight} in progress` }));
-      const op = decide(row);
-      if (!op.ok) return op;
+      const now = deps.now().getTime();
+      if (row.expires_at <= now) {
+        // The bank has let the hold go: nothing to capture or void. Expire it now, as the
+        // sweep would; the transaction commits that and hands the refusal out.
+        const lapsed = await lapseHold(trx, deps, row, 'capture or void after expiry');
+        return fail(engineError(lapsed ? 'payment_expired' : 'illegal_transition'));
+      }
+      const decided = decide(row);
+      if (!decided.ok) return decided;
+      const seq = row.op_seq + 1n;
+      const op: ClaimedOp = { ...decided.value, seq };
       const after = await trx
         .updateTable('payments')
-        .set({ op_in_flight: opText(op.value), op_started_at: deps.now().getTime() })
+        // a janitor's wait before asking about the previous operation is not this one's
+        .set({ op_in_flight: opText(op), op_seq: seq, op_started_at: now, next_check_at: null })
         .where('id', '=', row.id)
         .where('status', '=', 'authorized')
         .where('op_in_flight', 'is', null)
         .returningAll()
         .executeTakeFirst();
-      return after ? ok({ row: after, op: op.value }) : fail(engineError('illegal_transition'));
+      return after ? ok({ row: after, op }) : fail(engineError('illegal_transition'));
     },
   );
   if (!claimed.ok) return claimed;
@@ -101,7 +162,7 @@ async function runHoldOp(
 export async function applyHoldOutcome(
   deps: EngineDeps,
   paymentId: bigint,
-  op: HoldOp,
+  op: ClaimedOp,
   outcome: ConnectorOutcome,
 ): Promise<Result<Payment, EngineError>> {
   return inTransactionOrRollback(deps.database, async (trx) => {
@@ -124,10 +185,7 @@ export async function applyHoldOutcome(
       return fail(engineError('declined', { detail: `${outcome.rc} ${outcome.message}` }));
     }
     const currency = row.currency as Currency;
-    const release = [
-      { account: 'held' as const, amountMinor: -row.authorized_minor },
-      { account: 'holds' as const, amountMinor: row.authorized_minor },
-    ];
+    const release = releaseOf(row);
     if (op.kind === 'void') {
       const after = await updatePayment(
         trx,
@@ -152,10 +210,9 @@ export async function applyHoldOutcome(
       );
       return ok(toPayment(after));
     }
-    const serviceRow = row.service_id
-      ? await trx.selectFrom('services').selectAll().where('id', '=', row.service_id).executeTakeFirst()
-      : undefined;
-    const feeMinor = feeFor(op.amountMinor, serviceRow ? toService(serviceRow).fee : noFee);
+    // the terms of the payment's creation, as a charge pays them (authorize.ts): a fee schedule
+    // changed while the hold waited applies to payments created after the change
+    const feeMinor = feeFor(op.amountMinor, feeTermsOf(row));
     const after = await updatePayment(
       trx,
       deps,

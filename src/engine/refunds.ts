@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { ConnectorOutcome } from '../acquiring/connector.ts';
 import type { Currency } from '../domain/currency.ts';
 import { type EngineError, engineError } from '../domain/errors.ts';
+import { refundFeeShare } from '../domain/fees.ts';
 import { limits } from '../domain/limits.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { type RefundStatus, refundableStates } from '../domain/states.ts';
@@ -10,7 +11,7 @@ import type { RefundRow } from '../store/schema.ts';
 import { inTransactionOrRollback, isUniqueViolation, Rollback } from '../store/transaction.ts';
 import { callBank, connectorFor } from './bank.ts';
 import type { EngineDeps } from './context.ts';
-import { mustPost, post } from './ledger.ts';
+import { mustPost, type Posting, post } from './ledger.ts';
 import { publish } from './notify.ts';
 import { lockPayment, recordPaymentChange, updatePayment } from './payment-store.ts';
 import { type Payment, toPayment } from './payment-view.ts';
@@ -62,7 +63,9 @@ export type RefundResult = { refund: Refund; payment: Payment };
  * conditional UPDATE (`captured - refunded - reserved >= amount`) and debited from the
  * merchant's available balance in the same transaction, before the bank is asked: however
  * many refunds race, they never add up to more than was captured, and a crash never
- * refunds twice.
+ * refunds twice. A refund gives back its share of the payment's fee (fees.ts
+ * refundFeeShare), so the balance pays the refund less that share: a payment's money that
+ * is still there always covers its own full refund.
  */
 export async function refundPayment(
   deps: EngineDeps,
@@ -146,6 +149,20 @@ async function reserve(
       .returningAll()
       .executeTakeFirst();
     if (!after) return fail(engineError('refund_exceeds_captured', { field: 'amount' }));
+    // Under the payment lock: every refund of this payment is reserved or settled holding it.
+    const returned = await trx
+      .selectFrom('refunds')
+      .select(sql<bigint>`coalesce(sum(fee_minor), 0)`.as('total'))
+      .where('payment_id', '=', row.id)
+      .where('status', '!=', 'failed')
+      .executeTakeFirstOrThrow();
+    const feeMinor = refundFeeShare({
+      feeMinor: row.fee_minor,
+      capturedMinor: row.captured_minor,
+      refundedAfterMinor: row.refunded_minor + row.refund_reserved_minor + amountMinor,
+      returnedMinor: BigInt(returned.total),
+      amountMinor,
+    });
     const now = deps.now().getTime();
     const refund = await trx
       .insertInto('refunds')
@@ -154,6 +171,7 @@ async function reserve(
         merchant_id: row.merchant_id,
         external_id: cmd.externalId ?? null,
         amount_minor: amountMinor,
+        fee_minor: feeMinor,
         currency: row.currency,
         status: 'pending',
         reason: (cmd.reason ?? '').slice(0, limits.descriptionLengthMax),
@@ -170,10 +188,11 @@ async function reserve(
         kind: 'refund_reserve',
         refType: 'refund',
         refId: refund.id,
-        postings: [
-          { account: 'available', amountMinor: -amountMinor },
+        postings: nonZero([
+          { account: 'available', amountMinor: -(amountMinor - feeMinor) },
+          { account: 'fees', amountMinor: -feeMinor },
           { account: 'refunds_pending', amountMinor },
-        ],
+        ]),
       },
       now,
     );
@@ -201,13 +220,18 @@ export async function applyRefundOutcome(
   outcome: ConnectorOutcome,
 ): Promise<Result<RefundResult, EngineError>> {
   return inTransactionOrRollback(deps.database, async (trx) => {
-    const refund = await trx
+    const { payment_id: paymentId } = await trx
       .selectFrom('refunds')
-      .selectAll()
+      .select('payment_id')
       .where('id', '=', refundId)
       .executeTakeFirstOrThrow();
-    const row = await lockPayment(trx, deps.database.flavor, { id: refund.payment_id });
+    // The payment lock first, as reserve() takes it, then the refund as it is now: another
+    // janitor may have settled it while this one waited for the lock.
+    const row = await lockPayment(trx, deps.database.flavor, { id: paymentId });
     if (!row) throw new Error(`refund ${refundId} without its payment`);
+    let query = trx.selectFrom('refunds').selectAll().where('id', '=', refundId);
+    if (deps.database.flavor === 'postgres') query = query.forUpdate();
+    const refund = await query.executeTakeFirstOrThrow();
     if (refund.status !== 'pending' && refund.status !== 'unknown')
       return ok({ refund: toRefund(refund), payment: toPayment(row) });
     const now = deps.now().getTime();
@@ -233,10 +257,15 @@ export async function applyRefundOutcome(
       const payment = await releaseReservation(trx, deps, row.id, amount, now);
       await mustPost(
         trx,
-        entry(refund, 'refund_decline', [
-          { account: 'refunds_pending', amountMinor: -amount },
-          { account: 'available', amountMinor: amount },
-        ]),
+        entry(
+          refund,
+          'refund_decline',
+          nonZero([
+            { account: 'refunds_pending', amountMinor: -amount },
+            { account: 'available', amountMinor: amount - refund.fee_minor },
+            { account: 'fees', amountMinor: refund.fee_minor },
+          ]),
+        ),
         now,
       );
       await publish(
@@ -280,11 +309,10 @@ export async function applyRefundOutcome(
   });
 }
 
-const entry = (
-  refund: RefundRow,
-  kind: string,
-  postings: { account: 'refunds_pending' | 'available' | 'acquirer'; amountMinor: bigint }[],
-) => ({
+/** A refund that gives back no fee (or all of itself as fee) moves one account less. */
+const nonZero = (postings: Posting[]) => postings.filter((p) => p.amountMinor !== 0n);
+
+const entry = (refund: RefundRow, kind: string, postings: Posting[]) => ({
   merchantId: refund.merchant_id,
   currency: refund.currency as Currency,
   kind,

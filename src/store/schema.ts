@@ -104,6 +104,15 @@ export interface PaymentTable {
   /** The vault card this payment registers, saves or charges (0002_card_vault). */
   card_id: Int | null;
   card_role: string | null; // verify | save | charge
+  /** The fee terms of the payment's service when it was created (0005_money_paths). */
+  fee_rate_ppm: Int;
+  fee_fixed_minor: Int;
+  fee_min_minor: Int;
+  fee_max_minor: Int | null;
+  /** Captures and voids claimed so far; numbers each one's bank operation id. */
+  op_seq: Int;
+  /** The janitor asks the bank about this payment's unsettled operation no sooner. */
+  next_check_at: Int | null;
 }
 
 export interface PaymentEventTable {
@@ -129,6 +138,9 @@ export interface RefundTable {
   connector_data: Json | null;
   created_at: Int;
   updated_at: Int;
+  /** The part of the payment's fee this refund gives back (0005_money_paths). */
+  fee_minor: Int;
+  next_check_at: Int | null;
 }
 
 export interface PayoutTable {
@@ -151,6 +163,7 @@ export interface PayoutTable {
   decline_reason: string | null;
   created_at: Int;
   updated_at: Int;
+  next_check_at: Int | null;
 }
 
 export interface CardTable {

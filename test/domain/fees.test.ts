@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { type FeeSchedule, feeFor, noFee, percentToPpm } from '../../src/domain/fees.ts';
+import { type FeeSchedule, feeFor, noFee, percentToPpm, refundFeeShare } from '../../src/domain/fees.ts';
 import { limits } from '../../src/domain/limits.ts';
 
 const schedule = (more: Partial<FeeSchedule>): FeeSchedule => ({ ...noFee, ...more });
@@ -111,6 +111,69 @@ describe('feeFor', () => {
           assert.ok(feeFor(amountMinor, fee) <= feeFor(amountMinor + more, fee));
         },
       ),
+    );
+  });
+});
+
+describe('refundFeeShare', () => {
+  /** Refunds `parts` of a payment one after another; `declined[i]` refunds are given back. */
+  const refundAll = (feeMinor: bigint, capturedMinor: bigint, parts: bigint[], declined: boolean[] = []) => {
+    let refundedMinor = 0n;
+    let returnedMinor = 0n;
+    const shares: bigint[] = [];
+    parts.forEach((amountMinor, i) => {
+      const share = refundFeeShare({
+        feeMinor,
+        capturedMinor,
+        refundedAfterMinor: refundedMinor + amountMinor,
+        returnedMinor,
+        amountMinor,
+      });
+      assert.ok(share >= 0n && share <= amountMinor, `share ${share} of ${amountMinor}`);
+      if (declined[i]) return;
+      refundedMinor += amountMinor;
+      returnedMinor += share;
+      shares.push(share);
+    });
+    return { refundedMinor, returnedMinor, shares };
+  };
+
+  it('gives back the fee in proportion, rounding the cumulative amount half up', () => {
+    // 25.00 of 1000.00: 333.33 → 8.33325 → 8.33; 666.67 → the remaining 16.67
+    assert.deepEqual(refundAll(2500n, 100_000n, [33_333n, 66_667n]).shares, [833n, 1667n]);
+    // three thirds of a fee of 1: the half-up cut falls on the second
+    assert.deepEqual(refundAll(1n, 3n, [1n, 1n, 1n]).shares, [0n, 1n, 0n]);
+    assert.deepEqual(refundAll(0n, 100n, [100n]).shares, [0n]);
+    assert.deepEqual(refundAll(100n, 100n, [40n, 60n]).shares, [40n, 60n], 'a fee of 100 %');
+  });
+
+  it('adds up to the fee exactly at a full refund, whatever the parts and declines', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 1n, max: 10n ** 12n }),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 1000 }), fc.boolean()), { minLength: 1, maxLength: 12 }),
+        (capturedMinor, feePpm, cuts) => {
+          const feeMinor = (capturedMinor * BigInt(feePpm)) / 1_000_000n;
+          // split the captured amount in proportion to the cuts, the last part taking the rest
+          const total = BigInt(cuts.reduce((n, [w]) => n + w, 0));
+          const parts = cuts.map(([w]) => (capturedMinor * BigInt(w)) / total).filter((a) => a > 0n);
+          const declined = cuts.map(([, d]) => d);
+          const first = refundAll(feeMinor, capturedMinor, parts, declined);
+          // then the rest, in one refund, as a merchant would finish
+          const rest = capturedMinor - first.refundedMinor;
+          const last = refundFeeShare({
+            feeMinor,
+            capturedMinor,
+            refundedAfterMinor: capturedMinor,
+            returnedMinor: first.returnedMinor,
+            amountMinor: rest,
+          });
+          if (rest > 0n) assert.equal(first.returnedMinor + last, feeMinor);
+          else assert.equal(first.returnedMinor, feeMinor);
+        },
+      ),
+      { numRuns: 2000 },
     );
   });
 });

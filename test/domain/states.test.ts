@@ -46,6 +46,7 @@ const machines: {
       'pending>failed',
       'pending>canceled',
       'pending>expired',
+      'unknown>created',
       'unknown>authorized',
       'unknown>captured',
       'unknown>failed',

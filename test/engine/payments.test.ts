@@ -356,7 +356,7 @@ for (const flavor of await testFlavors()) {
       assert.equal(failed.payment.decline?.reason, 'authentication_failed');
     });
 
-    it('runs a 3-D Secure v2 challenge and refuses a forged CRes', async () => {
+    it('runs a 3-D Secure v2 challenge and refuses a forged CRes without ending the attempt', async () => {
       const p = await payment(gw.engine, m);
       const started = unwrap(
         await gw.engine.payWithCard({ payment: { id: p.id }, card: card(cards.threeDsV2Challenge) }),
@@ -364,7 +364,7 @@ for (const flavor of await testFlavors()) {
       const ch = started.payment.challenge;
       assert.ok(ch && ch.version === '2');
       assert.equal(ch.acsUrl, 'http://kopek.test/acs/v2');
-      const forged = unwrap(
+      const forged = expectFail(
         await gw.engine.continueThreeDs({
           payment: { id: p.id },
           result: {
@@ -373,30 +373,31 @@ for (const flavor of await testFlavors()) {
             threeDSSessionData: ch.form.threeDSSessionData,
           },
         }),
+        'invalid_argument',
       );
+      assert.equal(forged.field, 'threeDsResult');
+      // Whoever sent it may not be the payer: the challenge stays open for the genuine answer.
+      const waiting = (await gw.engine.getPayment({ id: p.id }))!;
       assert.equal(
-        forged.payment.status,
-        'created',
-        'a forged CRes is a failed authentication, never an approval',
+        waiting.status,
+        'pending',
+        'a forged CRes is never an approval, nor the end of the attempt',
       );
-      assert.equal(forged.payment.decline?.reason, 'authentication_failed');
-      const again = unwrap(
-        await gw.engine.payWithCard({ payment: { id: p.id }, card: card(cards.threeDsV2Challenge) }),
-      );
-      const ch2 = again.payment.challenge;
-      assert.ok(ch2 && ch2.version === '2');
+      assert.deepEqual(waiting.challenge, ch);
+      assert.equal(waiting.opInFlight, null);
+      assert.equal(waiting.decline, null);
       const answer = unwrap(
-        gw.simulator.acs.answer(ch2.form.creq, gw.simulator.acs.expectedOtp(ch2.form.creq)),
+        gw.simulator.acs.answer(ch.form.creq, gw.simulator.acs.expectedOtp(ch.form.creq)),
       );
       assert.ok('cres' in answer && answer.cres);
       const done = unwrap(
         await gw.engine.continueThreeDs({
           payment: { id: p.id },
-          result: { version: '2', cres: answer.cres, threeDSSessionData: ch2.form.threeDSSessionData },
+          result: { version: '2', cres: answer.cres, threeDSSessionData: ch.form.threeDSSessionData },
         }),
       );
       assert.equal(done.payment.status, 'captured');
-      assert.equal(done.payment.attempts, 2);
+      assert.equal(done.payment.attempts, 1);
     });
 
     it('leaves a timed-out payment unknown, and the janitor settles it by asking the bank', async () => {

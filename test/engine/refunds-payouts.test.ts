@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
+import type { ConnectorOutcome } from '../../src/acquiring/connector.ts';
 import { Secret } from '../../src/security/secret.ts';
+import { intercept } from '../helpers/bank.ts';
 import { testFlavors } from '../helpers/databases.ts';
 import {
   assertLedgerBalanced,
@@ -111,13 +113,76 @@ for (const flavor of await testFlavors()) {
       );
     });
 
-    it('refuses a refund the merchant balance cannot cover', async () => {
+    it("gives back the fee in proportion: a full refund of a fresh account's only payment goes through", async () => {
       const m = await merchant(gw.engine);
       const p = await paid(gw.engine, m, { amountMinor: 1000_00n }); // fee 25.00 → available 975.00
-      const available = (await gw.engine.balances(m, 'RUB')).available ?? 0n;
-      assert.equal(available, 975_00n);
+      assert.deepEqual(await gw.engine.balances(m, 'RUB'), {
+        acquirer: -1000_00n,
+        available: 975_00n,
+        fees: 25_00n,
+      });
+      // 333.33 refunded: its share of the fee is 25.00 × 333.33 / 1000.00 = 8.33325 → 8.33
+      unwrap(await gw.engine.refundPayment({ merchantId: m, paymentId: p.id, amountMinor: 333_33n }));
+      let balances = await gw.engine.balances(m, 'RUB');
+      assert.equal(balances.available, 975_00n - (333_33n - 8_33n));
+      assert.equal(balances.fees, 25_00n - 8_33n);
+      // the rest gives back the rest of the fee, to the kopek: the shares add up to the fee
+      const rest = unwrap(await gw.engine.refundPayment({ merchantId: m, paymentId: p.id }));
+      assert.equal(rest.payment.status, 'refunded');
+      balances = await gw.engine.balances(m, 'RUB');
+      assert.equal(balances.available, 0n);
+      assert.equal(balances.fees, 0n);
+      assert.equal(balances.refunds_pending, 0n);
+      assert.equal(balances.acquirer, 0n);
+    });
+
+    it('gives the fee share back to the fees when the bank declines a refund', async () => {
+      const m = await merchant(gw.engine);
+      const p = await paid(gw.engine, m, { amountMinor: 1000_00n });
+      const restore = intercept(
+        gw,
+        'refund',
+        async (): Promise<ConnectorOutcome> => ({
+          kind: 'declined',
+          reason: 'processing_error',
+          rc: '96',
+          message: 'System malfunction',
+          connectorData: {},
+        }),
+      );
+      try {
+        const declined = unwrap(
+          await gw.engine.refundPayment({ merchantId: m, paymentId: p.id, amountMinor: 500_00n }),
+        );
+        assert.equal(declined.refund.status, 'failed');
+      } finally {
+        restore();
+      }
+      assert.equal((await gw.engine.balances(m, 'RUB')).available, 975_00n);
+      assert.equal((await gw.engine.balances(m, 'RUB')).fees, 25_00n);
+      unwrap(await gw.engine.refundPayment({ merchantId: m, paymentId: p.id, amountMinor: 300_00n }));
+      unwrap(await gw.engine.refundPayment({ merchantId: m, paymentId: p.id }));
+      const balances = await gw.engine.balances(m, 'RUB');
+      assert.equal(balances.available, 0n);
+      assert.equal(balances.fees, 0n);
+    });
+
+    it('refuses a refund the merchant balance cannot cover once the money was paid out', async () => {
+      const m = await merchant(gw.engine);
+      const p = await paid(gw.engine, m, { amountMinor: 1000_00n }); // fee 25.00 → available 975.00
+      unwrap(
+        await gw.engine.createPayout({
+          merchantId: m,
+          amountMinor: 100_00n,
+          currency: 'RUB',
+          destination: account,
+        }),
+      ); // 100.00 + 25.00 fee → available 850.00
+      assert.equal((await gw.engine.balances(m, 'RUB')).available, 850_00n);
+      expectFail(await gw.engine.refundPayment({ merchantId: m, paymentId: p.id }), 'insufficient_balance');
+      // 871.81 less its fee share 21.80 (21.79525 → 21.80) is 850.01: one kopek too many
       expectFail(
-        await gw.engine.refundPayment({ merchantId: m, paymentId: p.id, amountMinor: 975_01n }),
+        await gw.engine.refundPayment({ merchantId: m, paymentId: p.id, amountMinor: 871_81n }),
         'insufficient_balance',
       );
       assert.equal(
@@ -125,7 +190,8 @@ for (const flavor of await testFlavors()) {
         0n,
         'the refusal left nothing reserved',
       );
-      unwrap(await gw.engine.refundPayment({ merchantId: m, paymentId: p.id, amountMinor: 975_00n }));
+      // 871.80 less 21.80 (21.795 → 21.80) is exactly 850.00
+      unwrap(await gw.engine.refundPayment({ merchantId: m, paymentId: p.id, amountMinor: 871_80n }));
       assert.equal((await gw.engine.balances(m, 'RUB')).available, 0n);
     });
 

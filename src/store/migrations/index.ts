@@ -3,6 +3,7 @@ import type { Flavor } from '../database.ts';
 import { core } from './0001_core.ts';
 import { cardVault } from './0002_card_vault.ts';
 import { invoices } from './0004_invoices.ts';
+import { moneyPaths } from './0005_money_paths.ts';
 
 /**
  * Every migration, by name; they run in name order, once each, on SQLite and PostgreSQL
@@ -13,5 +14,6 @@ export function migrations(flavor: Flavor): Record<string, Migration> {
     '0001_core': core(flavor),
     '0002_card_vault': cardVault(),
     '0004_invoices': invoices(),
+    '0005_money_paths': moneyPaths(),
   };
 }

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { answerLost, intercept } from '../helpers/bank.ts';
+import { testFlavors } from '../helpers/databases.ts';
+import {
+  assertLedgerBalanced,
+  card,
+  cards,
+  expectFail,
+  merchant,
+  payment,
+  unwrap,
+} from '../helpers/fixtures.ts';
+import { type TestGateway, testGateway } from '../helpers/gateway.ts';
+
+for (const flavor of await testFlavors()) {
+  describe(`holds on ${flavor}`, () => {
+    let gw: TestGateway;
+    before(async () => {
+      gw = await testGateway(flavor);
+    });
+    after(() => gw.close());
+    afterEach(() => assertLedgerBalanced(gw.engine));
+
+    const held = async (m: bigint, amountMinor: bigint) => {
+      const p = await payment(gw.engine, m, { flow: 'hold', amountMinor });
+      const r = unwrap(await gw.engine.payWithCard({ payment: { id: p.id }, card: card(cards.approved) }));
+      assert.equal(r.payment.status, 'authorized');
+      return r.payment;
+    };
+
+    it('captures a hold up to its last millisecond, and expires it instead after that', async () => {
+      const m = await merchant(gw.engine);
+      const inTime = await held(m, 700n);
+      const late = await held(m, 500n);
+      const heldBefore = (await gw.engine.balances(m, 'RUB')).held;
+      assert.equal(heldBefore, 1200n);
+      gw.clock.advance(gw.engine.deps.config.holdTtlMs - 1);
+      assert.equal(
+        unwrap(await gw.engine.capturePayment({ merchantId: m, paymentId: inTime.id })).status,
+        'captured',
+      );
+      gw.clock.advance(1);
+      expectFail(await gw.engine.capturePayment({ merchantId: m, paymentId: late.id }), 'payment_expired');
+      const expired = (await gw.engine.getPayment({ id: late.id }))!;
+      assert.equal(expired.status, 'expired');
+      assert.equal(expired.capturedMinor, 0n);
+      assert.equal((await gw.engine.balances(m, 'RUB')).held, 0n, 'the lapsed hold is released in the books');
+      expectFail(await gw.engine.voidPayment({ merchantId: m, paymentId: late.id }), 'payment_expired');
+      expectFail(await gw.engine.capturePayment({ merchantId: m, paymentId: late.id }), 'payment_expired');
+    });
+
+    it('voids an expired hold no more than it captures it', async () => {
+      const m = await merchant(gw.engine);
+      const p = await held(m, 300n);
+      gw.clock.advance(gw.engine.deps.config.holdTtlMs);
+      expectFail(await gw.engine.voidPayment({ merchantId: m, paymentId: p.id }), 'payment_expired');
+      assert.equal((await gw.engine.getPayment({ id: p.id }))?.status, 'expired');
+      assert.equal((await gw.engine.balances(m, 'RUB')).held, 0n);
+      assert.equal(await gw.engine.expireDue(), 0, 'nothing left for the sweep');
+    });
+
+    /** The bank declines the first capture (shown a larger amount than held, it refuses and records that). */
+    const declineFirstCapture = async (m: bigint, paymentId: bigint, seen: string[]) => {
+      const restore = intercept(gw, 'capture', (real, input) => {
+        seen.push(input.operationId);
+        return real({ ...input, amountMinor: input.amountMinor + 1_000_000n });
+      });
+      try {
+        expectFail(
+          await gw.engine.capturePayment({ merchantId: m, paymentId, amountMinor: 400n }),
+          'declined',
+        );
+      } finally {
+        restore();
+      }
+      assert.equal((await gw.engine.getPayment({ id: paymentId }))?.status, 'authorized');
+    };
+
+    it('gives every capture attempt its own bank operation id', async () => {
+      const m = await merchant(gw.engine);
+      const p = await held(m, 1000n);
+      const seen: string[] = [];
+      await declineFirstCapture(m, p.id, seen);
+      const restore = intercept(gw, 'capture', (real, input) => {
+        seen.push(input.operationId);
+        return real(input);
+      });
+      try {
+        const captured = unwrap(
+          await gw.engine.capturePayment({ merchantId: m, paymentId: p.id, amountMinor: 600n }),
+        );
+        assert.equal(captured.status, 'captured');
+        assert.equal(captured.capturedMinor, 600n);
+      } finally {
+        restore();
+      }
+      assert.equal(seen.length, 2);
+      assert.notEqual(seen[0], seen[1], 'a retry is a new operation at the bank');
+    });
+
+    it('settles a retried capture whose answer was lost by asking about that attempt', async () => {
+      const m = await merchant(gw.engine);
+      const p = await held(m, 1000n);
+      const seen: string[] = [];
+      await declineFirstCapture(m, p.id, seen);
+      const restore = intercept(gw, 'capture', (real, input) => {
+        seen.push(input.operationId);
+        return answerLost(real, input);
+      });
+      try {
+        expectFail(
+          await gw.engine.capturePayment({ merchantId: m, paymentId: p.id, amountMinor: 600n }),
+          'connector_unavailable',
+        );
+      } finally {
+        restore();
+      }
+      gw.clock.advance(2 * gw.engine.deps.config.connectorTimeoutMs + 1);
+      const askedAbout: string[] = [];
+      const restoreStatus = intercept(gw, 'status', (real, input) => {
+        askedAbout.push(input.operationId);
+        return real(input);
+      });
+      try {
+        assert.ok((await gw.engine.resolveUnsettled()) >= 1);
+      } finally {
+        restoreStatus();
+      }
+      assert.ok(askedAbout.includes(seen[1]!), 'the janitor asks about the attempt in flight');
+      assert.ok(!askedAbout.includes(seen[0]!));
+      const settled = (await gw.engine.getPayment({ id: p.id }))!;
+      assert.equal(settled.status, 'captured');
+      assert.equal(settled.capturedMinor, 600n);
+      assert.equal(settled.opInFlight, null);
+    });
+
+    it('charges a hold the fee terms it was created with, on the amount captured', async () => {
+      const m = await merchant(gw.engine);
+      const hold = await held(m, 1000_00n); // card_rub: 2.5 %
+      const charge = await payment(gw.engine, m, { amountMinor: 1000_00n });
+      assert.equal(charge.feeMinor, 25_00n);
+      unwrap(
+        await gw.engine.setServiceFee(m, 'card_rub', {
+          ratePpm: 50_000n,
+          fixedMinor: 0n,
+          minMinor: 0n,
+          maxMinor: null,
+        }),
+      );
+      const paidCharge = unwrap(
+        await gw.engine.payWithCard({ payment: { id: charge.id }, card: card(cards.approved) }),
+      ).payment;
+      assert.equal(paidCharge.feeMinor, 25_00n, 'a charge pays the terms of its creation');
+      const captured = unwrap(
+        await gw.engine.capturePayment({ merchantId: m, paymentId: hold.id, amountMinor: 600_00n }),
+      );
+      assert.equal(captured.feeMinor, 15_00n, 'so does a hold: 2.5 % of 600.00, not the new 5 %');
+      const later = await held(m, 1000_00n);
+      const capturedLater = unwrap(await gw.engine.capturePayment({ merchantId: m, paymentId: later.id }));
+      assert.equal(capturedLater.feeMinor, 50_00n, 'a hold created after the change pays the new terms');
+      const balances = await gw.engine.balances(m, 'RUB');
+      assert.equal(balances.fees, 25_00n + 15_00n + 50_00n);
+      assert.equal(balances.available, 2600_00n - 90_00n);
+    });
+  });
+}

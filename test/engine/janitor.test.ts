@@ -1,0 +1,220 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { ConnectorOutcome } from '../../src/acquiring/connector.ts';
+import { applyRefundOutcome } from '../../src/engine/refunds.ts';
+import { answerLost, intercept, unreachable } from '../helpers/bank.ts';
+import { testFlavors } from '../helpers/databases.ts';
+import { assertLedgerBalanced, card, cards, merchant, paid, payment, unwrap } from '../helpers/fixtures.ts';
+import { type TestGateway, testGateway } from '../helpers/gateway.ts';
+
+/**
+ * The janitor settles what the bank never answered. A gateway per test: the janitor sweeps
+ * every merchant at once, so what it counts must be what this test left behind.
+ */
+for (const flavor of await testFlavors()) {
+  describe(`janitor on ${flavor}`, () => {
+    let gw: TestGateway;
+    let m: bigint;
+    beforeEach(async () => {
+      gw = await testGateway(flavor);
+      m = await merchant(gw.engine);
+    });
+    afterEach(async () => {
+      await assertLedgerBalanced(gw.engine);
+      await gw.close();
+    });
+
+    /** A card attempt whose authorization never reached the bank: the payment is `unknown`. */
+    const unknownPayment = async (more: Parameters<typeof payment>[2] = {}) => {
+      const p = await payment(gw.engine, m, more);
+      const restore = intercept(gw, 'authorize', unreachable);
+      try {
+        const r = unwrap(await gw.engine.payWithCard({ payment: { id: p.id }, card: card(cards.approved) }));
+        assert.equal(r.payment.status, 'unknown');
+        return r.payment;
+      } finally {
+        restore();
+      }
+    };
+
+    it('reopens an unknown payment the bank declined, for another attempt', async () => {
+      const p = await unknownPayment();
+      assert.equal(await gw.engine.resolveUnsettled(), 1);
+      const reopened = (await gw.engine.getPayment({ id: p.id }))!;
+      assert.equal(reopened.status, 'created', 'the bank never received it: the payer may try again');
+      assert.equal(reopened.attempts, 1);
+      assert.equal(reopened.receipt.rc, '25');
+      const again = unwrap(
+        await gw.engine.payWithCard({ payment: { id: p.id }, card: card(cards.approved) }),
+      );
+      assert.equal(again.payment.status, 'captured');
+      assert.equal(again.payment.attempts, 2);
+      assert.equal(await gw.engine.resolveUnsettled(), 0, 'nothing is left to settle');
+    });
+
+    it('fails an unknown payment learnt as declined when it is past its deadline or out of attempts', async () => {
+      const late = await unknownPayment({ expiresAt: new Date(gw.clock.ms + 60_000) });
+      const last = await payment(gw.engine, m);
+      for (let i = 1; i < gw.engine.deps.config.paymentAttemptsMax; i++)
+        unwrap(await gw.engine.payWithCard({ payment: { id: last.id }, card: card(cards.declined) }));
+      const restore = intercept(gw, 'authorize', unreachable);
+      try {
+        unwrap(await gw.engine.payWithCard({ payment: { id: last.id }, card: card(cards.approved) }));
+      } finally {
+        restore();
+      }
+      gw.clock.advance(60_000);
+      assert.equal(await gw.engine.resolveUnsettled(), 2);
+      assert.equal((await gw.engine.getPayment({ id: late.id }))?.status, 'failed');
+      assert.equal((await gw.engine.getPayment({ id: last.id }))?.status, 'failed');
+    });
+
+    it('asks the bank about the 3-DS continuation, not the authorization, after it timed out', async () => {
+      const askedAbout: string[] = [];
+      const challenged = async () => {
+        const p = await payment(gw.engine, m);
+        const started = unwrap(
+          await gw.engine.payWithCard({ payment: { id: p.id }, card: card(cards.threeDsV1) }),
+        );
+        const challenge = started.payment.challenge;
+        assert.ok(challenge?.version === '1');
+        const answer = unwrap(
+          gw.simulator.acs.answer(challenge.form.PaReq, gw.simulator.acs.expectedOtp(challenge.form.PaReq)),
+        );
+        assert.ok('paRes' in answer && answer.paRes);
+        return { p, result: { version: '1' as const, paRes: answer.paRes, md: challenge.form.MD } };
+      };
+      // one continuation never reaches the bank, the other's approval is lost on the way back
+      const lost = await challenged();
+      const done = await challenged();
+      for (const [c, fake] of [
+        [lost, unreachable],
+        [done, answerLost],
+      ] as const) {
+        const restore = intercept(gw, 'continue3ds', fake);
+        try {
+          const r = unwrap(await gw.engine.continueThreeDs({ payment: { id: c.p.id }, result: c.result }));
+          assert.equal(r.payment.status, 'unknown');
+        } finally {
+          restore();
+        }
+      }
+      const restore = intercept(gw, 'status', (real, input) => {
+        askedAbout.push(input.operationId);
+        return real(input);
+      });
+      try {
+        assert.equal(await gw.engine.resolveUnsettled(), 2);
+      } finally {
+        restore();
+      }
+      assert.deepEqual(askedAbout.sort(), [`pay-${lost.p.id}-1-3ds`, `pay-${done.p.id}-1-3ds`].sort());
+      const reopened = (await gw.engine.getPayment({ id: lost.p.id }))!;
+      assert.equal(reopened.status, 'created', 'the bank never saw the 3-DS answer: the payer may try again');
+      assert.equal(reopened.challenge, null);
+      assert.equal((await gw.engine.getPayment({ id: done.p.id }))?.status, 'captured');
+    });
+
+    it('counts only the payments whose answer it could apply', async () => {
+      const p = await unknownPayment();
+      // a bank that answers a status query with a 3-DS challenge: nothing the janitor can apply
+      const restore = intercept(
+        gw,
+        'status',
+        async (_real, input): Promise<ConnectorOutcome> => ({
+          kind: 'challenge',
+          challenge: { version: '1', acsUrl: 'http://acs.test', form: { PaReq: 'x', MD: 'y', TermUrl: 'z' } },
+          connectorData: { operationId: input.operationId },
+        }),
+      );
+      try {
+        assert.equal(await gw.engine.resolveUnsettled(), 0);
+      } finally {
+        restore();
+      }
+      assert.equal((await gw.engine.getPayment({ id: p.id }))?.status, 'unknown');
+      gw.clock.advance(60 * 60_000); // past any wait before the next question
+      assert.equal(await gw.engine.resolveUnsettled(), 1);
+      assert.equal((await gw.engine.getPayment({ id: p.id }))?.status, 'created');
+    });
+
+    it('asks about the oldest first, and waits before asking again about one the bank is still working on', async () => {
+      const stuck = await unknownPayment();
+      gw.clock.advance(1000);
+      const newer = await unknownPayment();
+      const stuckOp = `pay-${stuck.id}-1`;
+      const askedAbout: string[] = [];
+      const restore = intercept(gw, 'status', async (real, input): Promise<ConnectorOutcome> => {
+        askedAbout.push(input.operationId);
+        return input.operationId === stuckOp ? { kind: 'unknown', connectorData: {} } : real(input);
+      });
+      try {
+        assert.equal(await gw.engine.resolveUnsettled(1), 0, 'the oldest first: the bank is still working');
+        assert.equal(await gw.engine.resolveUnsettled(1), 1, 'then the next one, not the stuck one again');
+        assert.equal((await gw.engine.getPayment({ id: newer.id }))?.status, 'created');
+        assert.equal(await gw.engine.resolveUnsettled(1), 0);
+        assert.deepEqual(askedAbout, [stuckOp, `pay-${newer.id}-1`], 'not asked again at once');
+        gw.clock.advance(60 * 60_000);
+        assert.equal(await gw.engine.resolveUnsettled(1), 0);
+        assert.deepEqual(askedAbout.at(-1), stuckOp, 'asked again later');
+      } finally {
+        restore();
+      }
+      assert.equal((await gw.engine.getPayment({ id: stuck.id }))?.status, 'unknown');
+      gw.clock.advance(60 * 60_000);
+      assert.equal(await gw.engine.resolveUnsettled(1), 1);
+      assert.equal((await gw.engine.getPayment({ id: stuck.id }))?.status, 'created');
+    });
+
+    it('expires due payments past a hold whose capture is in flight', async () => {
+      const inFlight = await payment(gw.engine, m, { flow: 'hold', amountMinor: 500n });
+      unwrap(await gw.engine.payWithCard({ payment: { id: inFlight.id }, card: card(cards.approved) }));
+      const restore = intercept(gw, 'capture', unreachable);
+      try {
+        const r = await gw.engine.capturePayment({ merchantId: m, paymentId: inFlight.id });
+        assert.equal(!r.ok && r.error.code, 'connector_unavailable');
+      } finally {
+        restore();
+      }
+      const unpaid = await payment(gw.engine, m, { expiresAt: new Date(gw.clock.ms + 60_000) });
+      gw.clock.advance(gw.engine.deps.config.holdTtlMs);
+      assert.equal(await gw.engine.expireDue(1), 1);
+      assert.equal((await gw.engine.getPayment({ id: unpaid.id }))?.status, 'expired');
+      assert.equal((await gw.engine.getPayment({ id: inFlight.id }))?.status, 'authorized');
+      // the capture reached nobody: the janitor clears the marker, and the hold lapses next sweep
+      assert.equal(await gw.engine.resolveUnsettled(), 1);
+      assert.equal(await gw.engine.expireDue(1), 1);
+      assert.equal((await gw.engine.getPayment({ id: inFlight.id }))?.status, 'expired');
+    });
+
+    it('settles a refund once when several janitors apply the same answer', async () => {
+      await paid(gw.engine, m, { amountMinor: 1000_00n }); // balance to cover the refund
+      const p = await paid(gw.engine, m, { amountMinor: 100_00n });
+      const restore = intercept(gw, 'refund', answerLost);
+      let refundId: bigint;
+      try {
+        const r = unwrap(await gw.engine.refundPayment({ merchantId: m, paymentId: p.id }));
+        assert.equal(r.refund.status, 'unknown');
+        refundId = r.refund.id;
+      } finally {
+        restore();
+      }
+      const answer = await gw.simulator.status({
+        operationId: `refund-${refundId}`,
+        testMode: false,
+        signal: new AbortController().signal,
+        connectorData: p.connectorData ?? {},
+      });
+      assert.equal(answer.kind, 'approved');
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () => applyRefundOutcome(gw.engine.deps, refundId, answer)),
+      );
+      for (const r of results) assert.equal(unwrap(r).refund.status, 'succeeded');
+      const after = (await gw.engine.getPayment({ id: p.id }))!;
+      assert.equal(after.status, 'refunded');
+      assert.equal(after.refundedMinor, 100_00n);
+      assert.equal(after.refundReservedMinor, 0n);
+      assert.equal((await gw.engine.balances(m, 'RUB')).refunds_pending, 0n);
+    });
+  });
+}

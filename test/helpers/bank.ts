@@ -1,0 +1,34 @@
+import type { SimulatorBank } from '../../src/acquiring/simulator.ts';
+import type { TestGateway } from './gateway.ts';
+
+type BankCall = 'authorize' | 'continue3ds' | 'capture' | 'void' | 'refund' | 'payout' | 'status';
+
+/**
+ * Puts `fake` in front of one of the simulator's calls, as the network between the engine and
+ * the bank would: `fake` gets the real call and decides whether it reaches the bank and whether
+ * its answer comes back. Returns the function that takes the fake away.
+ */
+export function intercept<K extends BankCall>(
+  gw: TestGateway,
+  call: K,
+  fake: (real: SimulatorBank[K], ...args: Parameters<SimulatorBank[K]>) => ReturnType<SimulatorBank[K]>,
+): () => void {
+  const sim = gw.simulator;
+  const real = sim[call].bind(sim) as SimulatorBank[K];
+  const faked = (...args: Parameters<SimulatorBank[K]>) => fake(real, ...args);
+  sim[call] = faked as SimulatorBank[K];
+  return () => {
+    Reflect.deleteProperty(sim, call);
+  };
+}
+
+/** The call never reaches the bank: the engine sees a network error, i.e. an unknown outcome. */
+export const unreachable = async (): Promise<never> => {
+  throw new Error('connect ECONNREFUSED (test)');
+};
+
+/** The bank does the operation, but its answer is lost on the way back. */
+export const answerLost = async <I>(real: (input: I) => Promise<unknown>, input: I): Promise<never> => {
+  await real(input);
+  throw new Error('socket hang up (test)');
+};
