@@ -21,6 +21,8 @@ export type Config = {
   workers: boolean;
   /** Fastify `trustProxy`: false, true, or the addresses/CIDRs of the proxies in front. */
   trustProxy: boolean | string[];
+  /** Seconds a payment page's result shows before it sends the payer back to the shop; 3 unless set. */
+  resultRedirectSeconds?: number;
 };
 
 export type Overrides = { database?: string; port?: number; host?: string };
@@ -89,5 +91,8 @@ export function loadConfig(overrides: Overrides = {}): Config {
     logLevel: process.env.LOG_LEVEL ?? 'info',
     workers: process.env.KOPEK_WORKERS !== '0',
     trustProxy: parseTrustProxy(process.env.TRUST_PROXY),
+    ...(process.env.RESULT_REDIRECT_SECONDS
+      ? { resultRedirectSeconds: intEnv('RESULT_REDIRECT_SECONDS', 0) }
+      : {}),
   };
 }

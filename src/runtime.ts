@@ -40,11 +40,13 @@ export type GatewayOptions = {
   dialects?: readonly DialectModule[];
 };
 
-/** The simulator's 3-DS signing key is derived from the active master key: no extra secret to manage. */
-const simulatorKey = (config: Config) =>
-  Buffer.from(
-    hkdfSync('sha256', config.keyring.keys.get(config.keyring.activeKeyId)!, 'kopek', 'simulator-3ds', 32),
-  );
+/**
+ * The simulator's 3-DS signing keys are derived from the master keys: no extra secret to
+ * manage. It signs with the active key's and still accepts the others', so a challenge in
+ * progress survives a master key rotation.
+ */
+const simulatorKey = (master: Buffer) =>
+  Buffer.from(hkdfSync('sha256', master, 'kopek', 'simulator-3ds', 32));
 
 export async function openGateway(config: Config, options: GatewayOptions): Promise<Gateway> {
   const { log } = options;
@@ -55,7 +57,10 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
   const simulator = new SimulatorBank({
     store: new DatabaseSimStore(database),
     acsBaseUrl: config.publicUrl,
-    signingKey: simulatorKey(config),
+    signingKey: simulatorKey(config.keyring.keys.get(config.keyring.activeKeyId)!),
+    previousSigningKeys: [...config.keyring.keys]
+      .filter(([id]) => id !== config.keyring.activeKeyId)
+      .map(([, master]) => simulatorKey(master)),
     hangMs: options.simulatorHangMs ?? config.connectorTimeoutMs * 3,
     now,
   });
@@ -100,14 +105,22 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
+  // Each chore fails on its own: one that keeps throwing (a poisoned outbox row, a database
+  // refusing one query) must not starve the others, expiry and hold release above all.
+  const chores: [string, () => Promise<unknown>][] = [
+    ['outbox delivery', () => worker.runOnce()],
+    ['expiry sweep', () => engine.expireDue()],
+    ['lapsed 3-DS challenges', () => engine.settleLapsedChallenges()],
+    ['unsettled resolution', () => engine.resolveUnsettled()],
+    ['verification hold release', () => engine.releaseVerificationHolds()],
+  ];
   const tick = async () => {
-    try {
-      await worker.runOnce();
-      await engine.expireDue();
-      await engine.resolveUnsettled();
-      await engine.releaseVerificationHolds();
-    } catch (error) {
-      log.error({ err: error }, 'background tick failed');
+    for (const [chore, run] of chores) {
+      try {
+        await run();
+      } catch (error) {
+        log.error({ err: error, chore }, 'background chore failed');
+      }
     }
   };
   return {

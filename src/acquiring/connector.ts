@@ -29,6 +29,8 @@ export type ThreeDsChallenge =
       /** The payer's browser POSTs `form` (PaReq, MD, TermUrl) to `acsUrl`. */
       acsUrl: string;
       form: { PaReq: string; MD: string; TermUrl: string };
+      /** ISO time after which the ACS no longer takes an answer. Absent in challenges stored before it existed. */
+      expiresAt?: string;
     }
   | {
       version: '2';
@@ -42,11 +44,25 @@ export type ThreeDsChallenge =
        * Method notification URL. Absent in challenges stored before it existed.
        */
       methodUrl?: string;
+      /** ISO time after which the ACS no longer takes an answer. Absent in challenges stored before it existed. */
+      expiresAt?: string;
     };
 
 export type ConnectorOutcome =
   | ({ kind: 'approved'; connectorData: ConnectorData } & BankReceipt)
-  | { kind: 'declined'; reason: DeclineReason; rc: string; message: string; connectorData: ConnectorData }
+  | {
+      kind: 'declined';
+      reason: DeclineReason;
+      rc: string;
+      message: string;
+      connectorData: ConnectorData;
+      /**
+       * continue3ds only: the bank refused this answer (forged, damaged, or from another
+       * challenge) but not the authorization. The challenge is still open and the payer's
+       * genuine answer may still come: the attempt goes on.
+       */
+      challengeOpen?: boolean;
+    }
   | { kind: 'challenge'; challenge: ThreeDsChallenge; connectorData: ConnectorData }
   /** The bank did not answer in time, or answered that it is still working: ask `status` later. */
   | { kind: 'unknown'; connectorData: ConnectorData };
@@ -73,6 +89,8 @@ export type AuthorizeInput = OperationBase & {
   /** Where the ACS sends the payer back (3-DS v1 TermUrl, v2 notification URL). */
   threeDsReturnUrl: string;
   description?: string;
+  /** The payment's deadline: a 3-D Secure challenge never stays open past it. */
+  expiresAt?: Date;
 };
 
 export type ThreeDsResult =

@@ -5,8 +5,10 @@ import { fail, ok, type Result } from '../domain/result.ts';
 import type { ThreeDsResult } from './connector.ts';
 import {
   field,
+  readToken,
   signToken,
   type TokenError,
+  type TokenKeys,
   type TokenPayload,
   tokenLengthMax,
   verifyToken,
@@ -21,7 +23,7 @@ import { testOtp } from './test-cards.ts';
  * in `continue3ds`. Nothing here touches the store: a token carries what the page needs.
  */
 
-/** How long a challenge stays open, from the moment the bank asked for it. */
+/** How long a challenge stays open, from the moment the bank asked for it (never past the payment's deadline). */
 export const challengeTtlMs = 15 * 60 * 1000;
 
 const messageVersion = '2.2.0';
@@ -116,11 +118,12 @@ export type MethodNotification = {
 };
 
 export class SimulatorAcs {
-  readonly #key: Buffer;
+  /** The first signs answers; every one verifies challenges (see TokenKeys). */
+  readonly #keys: TokenKeys;
   readonly #now: () => Date;
 
-  constructor(key: Buffer, now: () => Date) {
-    this.#key = key;
+  constructor(keys: TokenKeys, now: () => Date) {
+    this.#keys = keys;
     this.#now = now;
   }
 
@@ -146,7 +149,7 @@ export class SimulatorAcs {
     // The answer expires with the challenge: one deadline, from when the bank asked.
     const exp = challenge.expiresAt.getTime();
     if (challenge.version === '1') {
-      const paRes = signToken(this.#key, 'pares', { v: '1', op: challenge.operationId, md, status, exp });
+      const paRes = signToken(this.#keys[0], 'pares', { v: '1', op: challenge.operationId, md, status, exp });
       return ok({
         version: '1',
         authenticated,
@@ -156,7 +159,7 @@ export class SimulatorAcs {
         form: { PaRes: paRes, MD: md },
       });
     }
-    const cres = signToken(this.#key, 'cres', {
+    const cres = signToken(this.#keys[0], 'cres', {
       messageType: 'CRes',
       messageVersion,
       threeDSServerTransID: field(payload, 'threeDSServerTransID'),
@@ -203,9 +206,21 @@ export class SimulatorAcs {
     return ok({ notificationUrl: url, threeDsServerTransId: transId, form: { threeDSMethodData: answer } });
   }
 
+  /**
+   * Where a challenge genuinely signed by the bank sends the payer back, even once it has
+   * expired: the way back for the ACS's error page. Null for a token that is not the bank's.
+   */
+  returnUrlOf(token: string): string | null {
+    for (const purpose of ['pareq', 'creq'] as const) {
+      const read = readToken(this.#keys, purpose, token);
+      if (read.ok) return field(read.value, 'returnUrl') || null;
+    }
+    return null;
+  }
+
   #read(token: string): Result<Challenge, TokenError> {
-    const v1 = verifyToken(this.#key, 'pareq', token, this.#now());
-    const read = v1.ok ? v1 : verifyToken(this.#key, 'creq', token, this.#now());
+    const v1 = verifyToken(this.#keys, 'pareq', token, this.#now());
+    const read = v1.ok ? v1 : verifyToken(this.#keys, 'creq', token, this.#now());
     if (!read.ok) return v1.ok || v1.error === 'bad_signature' ? read : v1;
     const challenge = toChallenge(v1.ok ? '1' : '2', read.value);
     return challenge ? ok({ challenge, payload: read.value }) : fail('malformed');
@@ -233,23 +248,23 @@ function toChallenge(version: '1' | '2', p: TokenPayload): AcsChallenge | null {
 /** What the bank expects an ACS answer to be about. */
 export type ThreeDsExpectation = { version: '1' | '2'; operationId: string; md: string; transId?: string };
 
-/** `invalid`: forged, damaged, expired, or about another operation; the bank declines it. */
+/** `invalid`: forged, damaged, expired, or about another operation; the bank refuses the answer. */
 export type ThreeDsVerdict = 'authenticated' | 'failed' | 'invalid';
 
 /** The bank's check of what the payer's browser brought back from the ACS. */
 export function verifyThreeDsResult(
-  key: Buffer,
+  keys: TokenKeys,
   result: ThreeDsResult,
   expect: ThreeDsExpectation,
   now: Date,
 ): ThreeDsVerdict {
   if (result.version !== expect.version) return 'invalid';
   if (result.version === '1') {
-    const read = verifyToken(key, 'pares', result.paRes, now);
+    const read = verifyToken(keys, 'pares', result.paRes, now);
     if (!read.ok || result.md !== expect.md || !belongs(read.value, expect)) return 'invalid';
     return verdictOf(field(read.value, 'status'));
   }
-  const read = verifyToken(key, 'cres', result.cres, now);
+  const read = verifyToken(keys, 'cres', result.cres, now);
   if (!read.ok || !belongs(read.value, expect)) return 'invalid';
   if (result.threeDSSessionData !== undefined && result.threeDSSessionData !== expect.md) return 'invalid';
   if (field(read.value, 'threeDSServerTransID') !== expect.transId) return 'invalid';

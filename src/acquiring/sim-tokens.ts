@@ -27,24 +27,42 @@ export function signToken(key: Buffer, purpose: TokenPurpose, payload: TokenPayl
   return `${body}.${mac(key, purpose, body).toString('base64url')}`;
 }
 
+/**
+ * The keys a token may be signed with: the first signs, every one verifies, so tokens issued
+ * before a key rotation stay good until they expire.
+ */
+export type TokenKeys = readonly [Buffer, ...Buffer[]];
+
 /** Checks the signature first, then the expiry; never throws on hostile input. */
 export function verifyToken(
-  key: Buffer,
+  keys: Buffer | TokenKeys,
   purpose: TokenPurpose,
   token: unknown,
   now: Date,
 ): Result<TokenPayload, TokenError> {
+  const read = readToken(keys, purpose, token);
+  if (read.ok && read.value.exp <= now.getTime()) return fail('expired');
+  return read;
+}
+
+/** A token whose signature is good, expired or not: what it says can be trusted, not acted on. */
+export function readToken(
+  keys: Buffer | TokenKeys,
+  purpose: TokenPurpose,
+  token: unknown,
+): Result<TokenPayload, Exclude<TokenError, 'expired'>> {
   if (typeof token !== 'string' || token.length > tokenLengthMax) return fail('malformed');
   const parts = token.split('.');
   if (parts.length !== 2) return fail('malformed');
   const [body, signature] = parts as [string, string];
   const given = Buffer.from(signature, 'base64url');
-  const expected = mac(key, purpose, body);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return fail('bad_signature');
+  const signedByOne = (Buffer.isBuffer(keys) ? [keys] : keys).some((key) => {
+    const expected = mac(key, purpose, body);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
+  if (!signedByOne) return fail('bad_signature');
   const payload = parsePayload(body);
-  if (payload === null) return fail('malformed');
-  if (payload.exp <= now.getTime()) return fail('expired');
-  return ok(payload);
+  return payload === null ? fail('malformed') : ok(payload);
 }
 
 function parsePayload(body: string): TokenPayload | null {

@@ -52,6 +52,7 @@ import {
   type SimRequest,
   type SimStore,
 } from './sim-store.ts';
+import type { TokenKeys } from './sim-tokens.ts';
 
 export type SimulatorOptions = {
   store: SimStore;
@@ -59,6 +60,11 @@ export type SimulatorOptions = {
   acsBaseUrl: string;
   /** HMAC key for PaReq/PaRes/CReq/CRes; whoever holds it can approve 3-D Secure. */
   signingKey: Buffer;
+  /**
+   * Keys signed with before (a master key rotation): what they signed is still accepted, so a
+   * challenge in progress survives the rotation. Nothing new is signed with them.
+   */
+  previousSigningKeys?: readonly Buffer[];
   /** Delay before each answer, to let the engine's timeouts and spinners be seen. Default 0. */
   latencyMs?: number;
   /** How long the timeout card keeps a caller waiting. Default 30 s, beyond any sane connector timeout. */
@@ -87,7 +93,7 @@ export class SimulatorBank implements Connector {
   /** The issuer side of 3-D Secure, for the ACS pages. */
   readonly acs: SimulatorAcs;
   readonly #store: SimStore;
-  readonly #key: Buffer;
+  readonly #keys: TokenKeys;
   readonly #acsBaseUrl: string;
   readonly #latencyMs: number;
   readonly #hangMs: number;
@@ -96,12 +102,12 @@ export class SimulatorBank implements Connector {
 
   constructor(options: SimulatorOptions) {
     this.#store = options.store;
-    this.#key = options.signingKey;
+    this.#keys = [options.signingKey, ...(options.previousSigningKeys ?? [])];
     this.#acsBaseUrl = options.acsBaseUrl.replace(/\/+$/, '');
     this.#latencyMs = options.latencyMs ?? 0;
     this.#hangMs = options.hangMs ?? 30_000;
     this.#now = options.now ?? (() => new Date());
-    this.acs = new SimulatorAcs(this.#key, this.#now);
+    this.acs = new SimulatorAcs(this.#keys, this.#now);
   }
 
   async authorize(input: AuthorizeInput): Promise<ConnectorOutcome> {
@@ -255,7 +261,8 @@ export class SimulatorBank implements Connector {
   ): Promise<ConnectorOutcome> {
     const version = card.behaviour === 'threeds_v1' ? '1' : '2';
     const md = newThreeDsBinding();
-    const expiresAt = new Date(this.#now().getTime() + challengeTtlMs);
+    const lifetimeEnd = this.#now().getTime() + challengeTtlMs;
+    const expiresAt = new Date(Math.min(lifetimeEnd, input.expiresAt?.getTime() ?? lifetimeEnd));
     const subject: ChallengeSubject = {
       operationId: input.operationId,
       amountMinor: input.amountMinor,
@@ -295,17 +302,20 @@ export class SimulatorBank implements Connector {
   }
 
   #challenge(subject: ChallengeSubject, transId: string | undefined): ThreeDsChallenge {
+    const key = this.#keys[0];
+    const expiresAt = subject.expiresAt.toISOString();
     if (transId === undefined) {
-      const form = { PaReq: issuePaReq(this.#key, subject), MD: subject.md, TermUrl: subject.returnUrl };
-      return { version: '1', acsUrl: `${this.#acsBaseUrl}/acs/v1`, form };
+      const form = { PaReq: issuePaReq(key, subject), MD: subject.md, TermUrl: subject.returnUrl };
+      return { version: '1', acsUrl: `${this.#acsBaseUrl}/acs/v1`, form, expiresAt };
     }
-    const form = { creq: issueCReq(this.#key, subject, transId), threeDSSessionData: subject.md };
+    const form = { creq: issueCReq(key, subject, transId), threeDSSessionData: subject.md };
     return {
       version: '2',
       acsUrl: `${this.#acsBaseUrl}/acs/v2`,
       form,
       threeDsServerTransId: transId,
       methodUrl: `${this.#acsBaseUrl}/acs/v2/method`,
+      expiresAt,
     };
   }
 
@@ -325,6 +335,9 @@ export class SimulatorBank implements Connector {
       auth.outcome.kind === 'challenge' && auth.threeDs && auth.pending
         ? await this.#settleChallenge(input, auth)
         : auth.outcome;
+    // A refused answer settles nothing, so nothing is recorded: the payer's genuine answer may
+    // come next under the same operation id, and must reach the challenge, not this refusal.
+    if (outcome.kind === 'declined' && outcome.challengeOpen) return outcome;
     return this.#saveOperation({
       operationId: input.operationId,
       type: 'continue3ds',
@@ -345,13 +358,19 @@ export class SimulatorBank implements Connector {
       md: threeDs.md,
       transId: threeDs.transId,
     };
-    const verdict = verifyThreeDsResult(this.#key, input.result, expectation, now);
+    const verdict = verifyThreeDsResult(this.#keys, input.result, expectation, now);
     // A forged or foreign answer is declined but does not end the challenge: whoever sent it may
-    // not be the payer, and the payer's genuine answer may still arrive.
+    // not be the payer, and the payer's genuine answer may still arrive. `challengeOpen` tells
+    // the engine so, and the refusal is not recorded (see #continue3ds).
     if (verdict === 'invalid') {
-      return declined('authentication_failed', simRc.authenticationFailed, '3-D Secure answer is invalid', {
-        authOperationId: auth.operationId,
-      });
+      return {
+        kind: 'declined',
+        reason: 'authentication_failed',
+        rc: simRc.authenticationFailed,
+        message: '3-D Secure answer is invalid',
+        connectorData: { authOperationId: auth.operationId },
+        challengeOpen: true,
+      };
     }
     if (verdict === 'failed') {
       return this.#finishChallenge(

@@ -147,6 +147,7 @@ export async function attemptCard(
       initiator,
       threeDsReturnUrl: input.threeDsReturnUrl ?? `${deps.config.publicUrl}/pay/${row.public_id}/3ds`,
       description: row.description,
+      expiresAt: new Date(Number(row.expires_at)),
     }),
   );
   return applyAuthOutcome(deps, row.id, operationId, outcome);
@@ -166,6 +167,18 @@ export async function continueThreeDs(
         return fail(
           engineError('illegal_transition', { detail: `payment is ${row.status}, no 3-DS step awaited` }),
         );
+      // Past the payment's deadline no answer counts, however genuine: the payment expires.
+      if (Number(row.expires_at) <= deps.now().getTime()) {
+        await updatePayment(
+          trx,
+          deps,
+          row,
+          'expired',
+          { challenge: null },
+          { by: '3-DS answer after expiry' },
+        );
+        return fail(engineError('payment_expired'));
+      }
       // Claim the step, so a double-submitted ACS form reaches the bank once.
       const after = await trx
         .updateTable('payments')
@@ -189,6 +202,23 @@ export async function continueThreeDs(
       result: input.result,
     }),
   );
+  // The bank refused this answer, not the authorization (forged, damaged, or from another
+  // challenge, e.g. a stale one re-posted by the back button): whoever sent it may not be the
+  // payer, so the attempt goes on and waits for the genuine answer. Only the claim is released.
+  if (outcome.kind === 'declined' && outcome.challengeOpen) {
+    await deps.database.db
+      .updateTable('payments')
+      .set({ op_in_flight: null, op_started_at: null })
+      .where('id', '=', row.id)
+      .where('status', '=', 'pending')
+      .where('op_in_flight', '=', '3ds')
+      .execute();
+    deps.log.info(
+      { paymentId: row.id.toString() },
+      '3-DS answer refused by the bank; the challenge stays open',
+    );
+    return fail(engineError('invalid_argument', { field: 'threeDsResult', detail: outcome.message }));
+  }
   return applyAuthOutcome(deps, row.id, operationId, outcome);
 }
 
@@ -298,7 +328,10 @@ async function applyToRow(
       return after;
     }
     case 'declined': {
-      const retry = row.attempts < row.attempts_max;
+      // An `unknown` attempt may be settled long after the payer left: it reopens the payment
+      // only while another attempt could still be made, and fails it otherwise.
+      const open = row.status !== 'unknown' || row.expires_at > now;
+      const retry = row.attempts < row.attempts_max && open;
       return updatePayment(
         trx,
         deps,
@@ -324,10 +357,8 @@ async function applyToRow(
         op_started_at: null,
       });
     case 'unknown':
-      return updatePayment(trx, deps, row, 'unknown', {
-        connector_data: connectorData,
-        op_in_flight: null,
-        op_started_at: null,
-      });
+      // A 3-DS continuation keeps its marker (`op_in_flight = '3ds'`): the janitor asks the
+      // bank about that operation, not about the authorization it continues.
+      return updatePayment(trx, deps, row, 'unknown', { connector_data: connectorData });
   }
 }

@@ -8,6 +8,7 @@ import {
   registerCard,
   releaseVerificationHolds,
 } from './cards.ts';
+import { settleLapsedChallenge, settleLapsedChallenges } from './challenges.ts';
 import type { EngineDeps } from './context.ts';
 import { listDeliveries } from './deliveries.ts';
 import { capturePayment, voidPayment } from './holds.ts';
@@ -102,6 +103,8 @@ export function createEngine(deps: EngineDeps) {
     expireDue: bind(deps, expireDue),
     expireIfDue: bind(deps, expireIfDue),
     resolveUnsettled: bind(deps, resolveUnsettled),
+    settleLapsedChallenge: bind(deps, settleLapsedChallenge),
+    settleLapsedChallenges: bind(deps, settleLapsedChallenges),
   };
 }
 

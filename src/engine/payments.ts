@@ -153,6 +153,8 @@ export async function insertPayment(
     throw new Rollback(fail(engineError('service_not_found', { field: 'service', detail: 'disabled' })));
 
   const settings = JSON.parse(merchant.settings) as { callbackUrl?: string };
+  // The terms stay with the payment: a hold captured later pays what it was created under.
+  const fee = service?.fee ?? noFee;
   const inserted = await trx
     .insertInto('payments')
     .values({
@@ -164,7 +166,11 @@ export async function insertPayment(
       status: 'created',
       amount_minor: cmd.amountMinor,
       currency: cmd.currency,
-      fee_minor: feeFor(cmd.amountMinor, service?.fee ?? noFee),
+      fee_minor: feeFor(cmd.amountMinor, fee),
+      fee_rate_ppm: fee.ratePpm,
+      fee_fixed_minor: fee.fixedMinor,
+      fee_min_minor: fee.minMinor,
+      fee_max_minor: fee.maxMinor,
       authorized_minor: 0n,
       captured_minor: 0n,
       refunded_minor: 0n,
@@ -185,6 +191,7 @@ export async function insertPayment(
       updated_at: now.getTime(),
       card_id: link?.cardId ?? null,
       card_role: link?.role ?? null,
+      op_seq: 0,
     })
     .onConflict((oc) => oc.columns(['merchant_id', 'external_id']).doNothing())
     .returningAll()
@@ -276,16 +283,15 @@ export async function cancelPayment(
   return inTransaction(deps.database, async (trx) => {
     const row = await lockPayment(trx, deps.database.flavor, ref, merchantId);
     if (!row) return fail(engineError('payment_not_found'));
-    if (row.status !== 'created')
+    // The payer may also give up on the bank's 3-D Secure page: nothing is with the bank until
+    // the answer comes back (then `op_in_flight` is set), and none will be taken after this.
+    const payerAtAcs =
+      merchantId === undefined && row.status === 'pending' && row.challenge !== null && !row.op_in_flight;
+    if (row.status !== 'created' && !payerAtAcs)
       return fail(engineError('illegal_transition', { detail: `payment is ${row.status}` }));
-    const after = await updatePayment(
-      trx,
-      deps,
-      row,
-      'canceled',
-      {},
-      { by: merchantId === undefined ? 'payer' : 'merchant' },
-    );
+    const after = await updatePayment(trx, deps, row, 'canceled', payerAtAcs ? { challenge: null } : {}, {
+      by: merchantId === undefined ? 'payer' : 'merchant',
+    });
     return after ? ok(toPayment(after)) : fail(engineError('illegal_transition'));
   });
 }

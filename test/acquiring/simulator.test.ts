@@ -577,6 +577,63 @@ describe('3-D Secure v2', () => {
     );
   });
 
+  test('a forged or stale answer is refused, not recorded, and the challenge stays open: the genuine answer under the same operation id settles it', async () => {
+    const { sim } = setup();
+    const { challenge, connectorData } = await challenged(sim);
+    const continuation = { ...base(), connectorData };
+    const stale = await challenged(sim);
+    const staleAnswer = sim.acs.answer(stale.challenge.form.creq, testOtp);
+    assert.ok(staleAnswer.ok && staleAnswer.value.version === '2');
+    for (const cres of ['junk', staleAnswer.value.cres]) {
+      const refused = await sim.continue3ds({ ...continuation, result: { version: '2', cres } });
+      assertDeclined(refused, '05', 'authentication_failed');
+      assert.equal(refused.kind === 'declined' && refused.challengeOpen, true, 'the challenge is still open');
+    }
+    const right = sim.acs.answer(challenge.form.creq, testOtp);
+    assert.ok(right.ok && right.value.version === '2');
+    assertApproved(await sim.continue3ds({ ...continuation, result: { version: '2', ...right.value.form } }));
+  });
+
+  test('a challenge says when it lapses, and never outlives the deadline it is given', async () => {
+    const { sim } = setup();
+    const plain = await challenged(sim);
+    assert.equal(plain.challenge.expiresAt, new Date(startedAt.getTime() + challengeTtlMs).toISOString());
+    const deadline = new Date(startedAt.getTime() + 5 * 60_000);
+    const { challenge } = await challenged(
+      sim,
+      authorizeInput(pans.threeDsV2Challenge, { capture: false, expiresAt: deadline }),
+    );
+    assert.equal(challenge.expiresAt, deadline.toISOString());
+    const shown = sim.acs.describe(challenge.form.creq);
+    assert.ok(shown.ok);
+    assert.equal(shown.value.expiresAt.getTime(), deadline.getTime());
+  });
+
+  test('after a signing key rotation, challenges and answers signed with the previous key still verify', async () => {
+    const { sim, store, signingKey, clock } = setup();
+    const { challenge, connectorData } = await challenged(sim);
+    const before = sim.acs.answer(challenge.form.creq, testOtp);
+    assert.ok(before.ok && before.value.version === '2');
+    const rotated = new SimulatorBank({
+      store,
+      acsBaseUrl: 'https://kopek.test',
+      signingKey: randomBytes(32),
+      previousSigningKeys: [signingKey],
+      now: () => clock.now,
+    });
+    assert.ok(rotated.acs.describe(challenge.form.creq).ok, 'the CReq issued before');
+    const fresh = challengeOf(await rotated.authorize(authorizeInput(pans.threeDsV2Challenge)));
+    assert.ok(fresh.challenge.version === '2');
+    assert.deepEqual(
+      sim.acs.describe(fresh.challenge.form.creq),
+      { ok: false, error: 'bad_signature' },
+      'signed with the new key',
+    );
+    assertApproved(
+      await rotated.continue3ds({ ...base(), connectorData, result: { version: '2', ...before.value.form } }),
+    );
+  });
+
   test('a repeated continue3ds returns the same outcome', async () => {
     const { sim } = setup();
     const { challenge, connectorData } = await challenged(sim);

@@ -1,5 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { type Browser, chromium } from 'playwright-core';
 
 /**
@@ -35,11 +37,50 @@ export const launchChromium = (): Promise<Browser> =>
 export const artifacts = new URL('../../test-artifacts/', import.meta.url);
 mkdirSync(artifacts, { recursive: true });
 
-/** A free local port, so the gateway's public URL can name it before the app listens. */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
+/**
+ * A local HTTP server, listening before the gateway exists: the gateway's public URL must name
+ * the port. The system picks the port (listen on 0) and the server keeps it from then on, so no
+ * other test file running in parallel can take it between a probe and a later listen.
+ * `serve(app)` hands every request to the Fastify app from then on (`app.routing`, Fastify's
+ * way of serving from a server of one's own).
+ */
+export type LocalServer = {
+  url: string;
+  serve(app: FastifyInstance): Promise<void>;
+  close(): Promise<void>;
+};
+
+export async function listenFirst(): Promise<LocalServer> {
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
+  const server = createServer((req, res) => {
+    if (handler) return handler(req, res);
+    res.writeHead(503).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async serve(app) {
+      await app.ready();
+      handler = (req, res) => app.routing(req, res);
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
+
+/**
+ * An expiry date (typed as digits, `MMYY`) that both clocks accept for years to come: the
+ * browser's, which is real time, and the gateway's, a TestClock fixed in 2026. December, five
+ * years after the later of the two.
+ */
+export function cardExpiry(gatewayNow: Date): string {
+  const year = Math.max(new Date().getUTCFullYear(), gatewayNow.getUTCFullYear()) + 5;
+  return `12${String(year % 100).padStart(2, '0')}`;
+}
+
+/** How long a result page waits before sending the payer back to the shop, in the browser suites:
+ * long enough that no check races the redirect; a test follows it by clicking the link instead. */
+export const resultRedirectSeconds = 600;

@@ -9,7 +9,15 @@ import type { CreatePaymentCmd } from '../../src/engine/payments.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { assertLedgerBalanced, cards, merchant, payment } from '../helpers/fixtures.ts';
 import { type TestGateway, testGateway } from '../helpers/gateway.ts';
-import { artifacts, freePort, launchChromium, skip } from './chromium.ts';
+import {
+  artifacts,
+  cardExpiry,
+  type LocalServer,
+  launchChromium,
+  listenFirst,
+  resultRedirectSeconds,
+  skip,
+} from './chromium.ts';
 
 /**
  * The hosted payment page in a real browser: Debian's Chromium driven by playwright-core,
@@ -24,6 +32,7 @@ import { artifacts, freePort, launchChromium, skip } from './chromium.ts';
 describe('hosted payment page in Chromium (SQLite)', { skip }, () => {
   let gw: TestGateway;
   let app: FastifyInstance;
+  let server: LocalServer;
   let shop: Server;
   let shopUrl: string;
   let base: string;
@@ -38,17 +47,18 @@ describe('hosted payment page in Chromium (SQLite)', { skip }, () => {
     await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
     shopUrl = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
 
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    gw = await testGateway('sqlite', { config: { publicUrl: base } });
+    server = await listenFirst();
+    base = server.url;
+    gw = await testGateway('sqlite', { config: { publicUrl: base, resultRedirectSeconds } });
     app = await buildApp(gw);
-    await app.listen({ port, host: '127.0.0.1' });
+    await server.serve(app);
     m = await merchant(gw.engine, 'Магазин «Ромашка»');
     browser = await launchChromium();
   });
 
   after(async () => {
     await browser?.close();
+    await server?.close();
     await app?.close();
     await gw?.close();
     await new Promise((resolve) => shop?.close(resolve));
@@ -87,14 +97,37 @@ describe('hosted payment page in Chromium (SQLite)', { skip }, () => {
     return { context, page, seen };
   }
 
-  async function fillCard(page: Page, pan: string) {
+  /** What `fillCard` types into the expiry field, and what the field then shows. */
+  const expiry = () => {
+    const digits = cardExpiry(gw.clock.now());
+    return { digits, shown: `${digits.slice(0, 2)}/${digits.slice(2)}` };
+  };
+
+  /** Key by key, as a payer types: the live formatting runs on every keystroke. */
+  async function fillCard(page: Page, pan: string, holder = 'ivan ivanov') {
     await page.locator('#pan').pressSequentially(pan);
-    await page.locator('#exp').pressSequentially('1230');
+    await page.locator('#exp').pressSequentially(expiry().digits);
     await page.fill('#cvc', pan.startsWith('37') ? '1234' : '123');
-    await page.fill('#holder', 'ivan ivanov');
+    await page.locator('#holder').pressSequentially(holder);
   }
 
-  async function expectEnd(page: Page, paymentId: bigint, status: PaymentStatus, shopPath: string) {
+  /**
+   * The result page names the shop page it sends the payer back to (after a delay the suite
+   * sets long, so no check races it); following the link gets there deterministically. A
+   * cancel has no result page: its answer is the redirect.
+   */
+  async function expectEnd(
+    page: Page,
+    paymentId: bigint,
+    status: PaymentStatus,
+    shopPath: string,
+    { resultPage = true } = {},
+  ) {
+    if (resultPage) {
+      const refresh = await page.getAttribute('meta[http-equiv="refresh"]', 'content');
+      assert.equal(refresh, `${resultRedirectSeconds};url=${shopUrl}${shopPath}`);
+      await page.click('#return');
+    }
     await page.waitForURL(`${shopUrl}${shopPath}`, { timeout: 15_000 });
     assert.equal(await page.textContent('#shop'), shopPath);
     assert.equal((await gw.engine.getPayment({ id: paymentId }))!.status, status);
@@ -107,9 +140,9 @@ describe('hosted payment page in Chromium (SQLite)', { skip }, () => {
     await page.screenshot({ path: new URL('pay-form-desktop.png', artifacts).pathname, fullPage: true });
     await fillCard(page, '4111111111111111');
     assert.equal(await page.inputValue('#pan'), '4111 1111 1111 1111');
-    assert.equal(await page.inputValue('#exp'), '12/30');
+    assert.equal(await page.inputValue('#exp'), expiry().shown);
     assert.equal(await page.getAttribute('#brand', 'data-brand'), 'visa');
-    assert.equal(await page.inputValue('#holder'), 'IVAN IVANOV');
+    assert.equal(await page.inputValue('#holder'), 'IVAN IVANOV', 'typed key by key, in order');
     await page.click('#pay');
     await page.waitForSelector('#result[data-status="captured"]');
     await page.screenshot({ path: new URL('pay-success.png', artifacts).pathname });
@@ -181,6 +214,7 @@ describe('hosted payment page in Chromium (SQLite)', { skip }, () => {
     await fillCard(page, cards.insufficientFunds);
     await page.click('#pay');
     await page.waitForSelector('#decline');
+    assert.equal(await page.evaluate('document.activeElement.id'), 'decline', 'the decline has focus');
     assert.match((await page.textContent('#decline'))!, /Недостаточно средств на карте\./);
     assert.equal(await page.getAttribute('#attempts-left', 'data-attempts-left'), '2');
     assert.equal(await page.inputValue('#pan'), '', 'the number is not sent back');
@@ -196,11 +230,64 @@ describe('hosted payment page in Chromium (SQLite)', { skip }, () => {
     await context.close();
   });
 
+  test('holder typed with accents and a caret moved back: shown upper-cased in place, sent without accents', async () => {
+    const p = await newPayment();
+    const { context, page } = await open(p.publicId, { locale: 'en-US' });
+    await fillCard(page, cards.insufficientFunds, 'josé müller');
+    assert.equal(await page.inputValue('#holder'), 'JOSÉ MÜLLER');
+    // A letter typed in the middle stays where it was typed, and so does the caret.
+    await page.locator('#holder').press('Home');
+    for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
+    await page.keyboard.type('e');
+    await page.keyboard.type('x');
+    assert.equal(await page.inputValue('#holder'), 'JOSÉEX MÜLLER');
+    for (let i = 0; i < 2; i++) await page.keyboard.press('Backspace');
+    await page.locator('#cvc').click();
+    assert.equal(await page.textContent('#holder-error'), '', 'accepted in the browser');
+    await page.click('#pay');
+    await page.waitForSelector('#decline');
+    assert.equal((await gw.engine.getPayment({ id: p.id }))!.card?.holder, 'JOSE MULLER');
+    await context.close();
+  });
+
+  test('a long description on a phone: clamped, the form on the first screen, the whole text one tap away', async () => {
+    const description = `${'Заказ: чай улун, кофе, печенье; '.repeat(40)}`.slice(0, 1024);
+    const p = await newPayment({ description });
+    const { context, page } = await open(p.publicId, { mobile: true });
+    const viewport = page.viewportSize()!;
+    const pan = (await page.locator('#pan').boundingBox())!;
+    assert.ok(
+      pan.y + pan.height <= viewport.height,
+      `the card number field at ${pan.y}px is on the first screen`,
+    );
+    await page.screenshot({ path: new URL('pay-long-description-mobile.png', artifacts).pathname });
+    assert.equal(await page.isVisible('#description-full'), false);
+    await page.click('#description summary');
+    assert.equal(await page.isVisible('#description-full'), true);
+    assert.equal((await page.textContent('#description-full'))?.trim(), description.trim());
+    await context.close();
+  });
+
+  test('back from the bank with the back button: the 3-DS page waits instead of bouncing, and cancel works', async () => {
+    const p = await newPayment();
+    const { context, page } = await open(p.publicId);
+    await fillCard(page, cards.threeDsV1);
+    await page.click('#pay');
+    await page.waitForURL(`${base}/acs/v1`);
+    await page.goBack();
+    await page.waitForSelector('#tds-continue');
+    await page.waitForTimeout(500); // what a bounce would need to leave
+    assert.equal(new URL(page.url()).pathname, `/pay/${p.publicId}`, 'still on the 3-DS page');
+    await page.click('#cancel');
+    await expectEnd(page, p.id, 'canceled', '/cancel', { resultPage: false });
+    await context.close();
+  });
+
   test('cancel: the payment is canceled and the payer is back at the shop', async () => {
     const p = await newPayment();
     const { context, page } = await open(p.publicId);
     await page.click('#cancel');
-    await expectEnd(page, p.id, 'canceled', '/cancel');
+    await expectEnd(page, p.id, 'canceled', '/cancel', { resultPage: false });
     await context.close();
   });
 

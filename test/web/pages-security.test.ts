@@ -503,11 +503,12 @@ for (const flavor of await testFlavors()) {
         'ıvan ıvanov',
         'IVAN\u200bIVANOV',
         '\u202eVONAVI NAVI',
-        'ÉMILE',
+        'Ивáн', // an accent off, the letters are still Cyrillic
         `${'A'.repeat(99)}😀`,
       ];
       const accepted: [string, string][] = [
         ['ivan\u00a0ivanov', 'IVAN IVANOV'],
+        ['ÉMILE', 'EMILE'], // accents are dropped, as embossing drops them
         ["  Anne-Marie   O'Neil ", "ANNE-MARIE O'NEIL"],
       ];
       const fields = (holder: string) => ({ pan: cards.approved, exp: '12/30', cvc: '123', holder });
@@ -559,7 +560,9 @@ for (const flavor of await testFlavors()) {
       const malformed = await client.get('/pay/AAAA');
       assert.equal(unknown.statusCode, 404);
       assert.equal(malformed.statusCode, 404);
-      assert.equal(unknown.body, malformed.body);
+      // Alike but for the language switch, which reloads the address asked for.
+      const switchless = (body: string) => body.replace(/ href="\/pay\/\w+\?lang=en"/, '');
+      assert.equal(switchless(unknown.body), switchless(malformed.body));
     });
   });
 

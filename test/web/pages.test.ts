@@ -5,7 +5,7 @@ import { buildApp } from '../../src/web/app.ts';
 import { testFlavors } from '../helpers/databases.ts';
 import { assertLedgerBalanced, cards, payment, unwrap } from '../helpers/fixtures.ts';
 import { type TestGateway, testGateway } from '../helpers/gateway.ts';
-import { goodCard, hiddenFields, PageClient, textOf } from './pages-helpers.ts';
+import { actionOf, goodCard, hiddenFields, PageClient, textOf } from './pages-helpers.ts';
 
 /** The hosted payment page through `inject`: headers, CSRF, validation, language, aliases, 404s. */
 for (const flavor of await testFlavors()) {
@@ -186,7 +186,7 @@ for (const flavor of await testFlavors()) {
       );
       assert.match(en.body, /<html lang="en">/);
       assert.equal(textOf(en.body, 'pay'), 'Pay ₽100.00');
-      assert.ok(en.body.includes('href="?lang=ru"'), 'a link to switch');
+      assert.ok(en.body.includes(`href="/pay/${p.publicId}?lang=ru"`), 'a link to switch');
 
       const ruFirst = await new PageClient(app, { 'accept-language': 'en;q=0.5, ru' }).get(url);
       assert.match(ruFirst.body, /<html lang="ru">/);
@@ -197,6 +197,114 @@ for (const flavor of await testFlavors()) {
       assert.match(String(switched.headers['set-cookie']), /kopek_lang=en; Path=\//);
       const later = await client.get(url);
       assert.match(later.body, /<html lang="en">/, 'the choice sticks without the query');
+    });
+
+    test('the language switch names the page it is about, wherever that page was served from', async () => {
+      const p = await newPayment();
+      const client = new PageClient(app, { 'accept-language': 'ru' });
+      const refused = await client.post(`/pay/${p.publicId}/cancel`, {});
+      assert.equal(refused.statusCode, 403);
+      assert.match(refused.body, new RegExp(`class="lang-switch" href="/pay/${p.publicId}\\?lang=en"`));
+      const bad = await client.get('/hpp/?cpi=bad');
+      assert.equal(bad.statusCode, 404);
+      assert.match(bad.body, /class="lang-switch" href="\/hpp\/\?cpi=bad&amp;lang=en"/, 'the query is kept');
+      const twice = await client.get('/hpp/?lang=ru&cpi=bad');
+      assert.match(twice.body, /class="lang-switch" href="\/hpp\/\?lang=en&amp;cpi=bad"/);
+      const tricky = await client.get('/pay//evil.test/x');
+      assert.equal(tricky.statusCode, 404);
+      assert.doesNotMatch(tricky.body, /href="\/\//, 'never a link to another host');
+
+      // The bank's pages are POSTed to: the switch posts the same challenge again.
+      const hop = await client.follow(
+        await client.pay(p.publicId, { pan: cards.threeDsV2Challenge, ...goodCard }),
+      );
+      const acs = await client.post('/acs/v2', hiddenFields(hop.body, 'tds-form'));
+      assert.match(acs.body, /<html lang="ru">/);
+      assert.equal(actionOf(acs.body, 'acs-lang'), '/acs/v2?lang=en');
+      assert.deepEqual(hiddenFields(acs.body, 'acs-lang'), hiddenFields(hop.body, 'tds-form'));
+      const switched = await client.post(actionOf(acs.body, 'acs-lang'), hiddenFields(acs.body, 'acs-lang'));
+      assert.match(switched.body, /<html lang="en">/);
+      assert.equal(textOf(switched.body, 'acs-title'), 'Purchase authentication');
+      assert.equal(hiddenFields(switched.body, 'acs-form').lang, 'en', 'the answer keeps the language');
+      const answered = await new PageClient(app, { 'accept-language': 'ru' }).post('/acs/v2/answer', {
+        ...hiddenFields(switched.body, 'acs-form'),
+        otp: '000000',
+      });
+      assert.match(answered.body, /<html lang="en">/);
+      assert.equal(actionOf(answered.body, 'acs-lang'), '/acs/v2/answer?lang=ru');
+      const again = await client.post(
+        actionOf(answered.body, 'acs-lang'),
+        hiddenFields(answered.body, 'acs-lang'),
+      );
+      assert.match(again.body, /<html lang="ru">/);
+      assert.deepEqual(hiddenFields(again.body, 'acs-answer'), hiddenFields(answered.body, 'acs-answer'));
+      const error = await client.post('/acs/v1', { PaReq: 'junk' });
+      assert.equal(error.statusCode, 400);
+      assert.equal(actionOf(error.body, 'acs-lang'), '/acs/v1?lang=en');
+      const errorEn = await client.post(
+        actionOf(error.body, 'acs-lang'),
+        hiddenFields(error.body, 'acs-lang'),
+      );
+      assert.equal(errorEn.statusCode, 400);
+      assert.equal(textOf(errorEn.body, 'error'), 'Invalid request');
+    });
+
+    test('after a server-side 422 the first invalid field has focus; after a decline, the decline alert', async () => {
+      const p = await newPayment();
+      const client = new PageClient(app);
+      const res = await client.pay(p.publicId, {
+        pan: cards.approved,
+        exp: '13/30',
+        cvc: '12',
+        holder: 'A B',
+      });
+      assert.equal(res.statusCode, 422);
+      assert.match(res.body, /<input id="exp"[^>]*aria-invalid="true"[^>]*autofocus/);
+      assert.equal(res.body.match(/\sautofocus/g)?.length, 1, 'one autofocus only');
+      const plain = await client.get(`/pay/${p.publicId}`);
+      assert.doesNotMatch(plain.body, /\sautofocus/);
+
+      await client.pay(p.publicId, { pan: cards.insufficientFunds, ...goodCard });
+      const declined = await client.get(`/pay/${p.publicId}`);
+      assert.match(
+        declined.body,
+        /<div class="alert alert-decline"[^>]*id="decline"[^>]*tabindex="-1" autofocus/,
+      );
+      assert.equal(declined.body.match(/\sautofocus/g)?.length, 1);
+    });
+
+    test('a holder name with accents, as autofill brings it, is accepted without them', async () => {
+      const p = await newPayment();
+      const client = new PageClient(app);
+      const res = await client.pay(p.publicId, {
+        pan: cards.insufficientFunds,
+        exp: '12/30',
+        cvc: '123',
+        holder: 'José Müller',
+      });
+      assert.equal(res.statusCode, 303, res.body);
+      assert.equal((await gw.engine.getPayment({ id: p.id }))!.card?.holder, 'JOSE MULLER');
+      const decomposed = await client.pay(p.publicId, {
+        pan: cards.insufficientFunds,
+        exp: '12/30',
+        cvc: '123',
+        holder: 'Jose\u0301 Mu\u0308ller',
+      });
+      assert.equal(decomposed.statusCode, 303, decomposed.body);
+      assert.equal((await gw.engine.getPayment({ id: p.id }))!.card?.holder, 'JOSE MULLER');
+    });
+
+    test('a long description is clamped with an expand that needs no script; a short one is shown whole', async () => {
+      const long = `${'Чай улун, 100 г; '.repeat(60)}конец`.slice(0, 1024);
+      const p = await newPayment({ description: long });
+      const page = await new PageClient(app).get(`/pay/${p.publicId}`);
+      assert.match(page.body, /<details class="description" id="description">\s*<summary>/);
+      assert.equal(textOf(page.body, 'description-full'), long, 'the whole text, once expanded');
+      const short = await new PageClient(app).get(
+        `/pay/${(await newPayment({ description: 'Books' })).publicId}`,
+      );
+      assert.doesNotMatch(short.body, /<details/);
+      assert.match(short.body, /<p class="description">/);
     });
 
     test('aliases: Paymega /hpp/?cpi= and PayKeeper /bill/<id>/ redirect to the page', async () => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { acsErrorPage, answerPage, challengePage, methodPage } from './acs-views.ts';
 import { type FormBody, formOf, langOf, type Pages, sendPage } from './context.ts';
+import { isLang, type Lang } from './i18n.ts';
 import { httpUrl, originOf, pageLimits } from './security.ts';
 
 /**
@@ -21,12 +22,48 @@ const postLimit = { max: pageLimits.postsPerIpPerMinute, timeWindow: 60_000 };
 
 const str = (value: string | undefined): string => value ?? '';
 
+/**
+ * A switch's `?lang=` (a choice, remembered), then the `lang` the challenge page posts along
+ * with the answer, then the payer's cookie or browser.
+ */
+function acsLang(req: FastifyRequest): Lang {
+  const chosen = (req.query as Record<string, unknown> | undefined)?.lang;
+  const carried = formOf(req).lang;
+  return !isLang(chosen) && isLang(carried) ? carried : langOf(req);
+}
+
+/** The fields of 3-D Secure and of these pages: what the error page's language switch posts again. */
+const knownFields = [
+  'PaReq',
+  'MD',
+  'TermUrl',
+  'creq',
+  'threeDSSessionData',
+  'otp',
+  'cancel',
+  'threeDSMethodData',
+];
+
+const pathOf = (req: FastifyRequest): string => req.url.split('?')[0]!;
+
 export function registerAcsRoutes(app: FastifyInstance, pages: Pages): void {
   const acs = pages.gateway.simulator.acs;
   const publicOrigin = originOf(pages.gateway.config.publicUrl);
 
-  const refuse = (req: FastifyRequest, reply: FastifyReply) =>
-    sendPage(pages, req, reply, 400, acsErrorPage({ lang: langOf(req), assets: pages.assets }));
+  const refuse = (req: FastifyRequest, reply: FastifyReply) => {
+    const body = formOf(req);
+    const fields = Object.fromEntries(
+      knownFields.flatMap((name) => (typeof body[name] === 'string' ? [[name, body[name]]] : [])),
+    );
+    const token = body.PaReq ?? body.creq;
+    const page = acsErrorPage({
+      lang: acsLang(req),
+      assets: pages.assets,
+      again: { action: pathOf(req), fields },
+      back: token === undefined ? null : httpUrl(acs.returnUrlOf(token)),
+    });
+    return sendPage(pages, req, reply, 400, page);
+  };
 
   function challenge(
     req: FastifyRequest,
@@ -41,12 +78,13 @@ export function registerAcsRoutes(app: FastifyInstance, pages: Pages): void {
     const hidden = carry(described.value.returnUrl);
     if (!hidden) return refuse(req, reply);
     const body = challengePage({
-      lang: langOf(req),
+      lang: acsLang(req),
       assets: pages.assets,
       challenge: described.value,
       action: `/acs/v${version}/answer`,
       carry: hidden,
       otp: acs.expectedOtp(token),
+      here: `/acs/v${version}`,
     });
     return sendPage(pages, req, reply, 200, body);
   }
@@ -54,16 +92,22 @@ export function registerAcsRoutes(app: FastifyInstance, pages: Pages): void {
   function answer(req: FastifyRequest, reply: FastifyReply, version: '1' | '2', body: FormBody) {
     const token = str(version === '1' ? body.PaReq : body.creq);
     // "Cancel" answers like a wrong code: authentication not given.
-    const answered = acs.answer(token, body.cancel ? '' : str(body.otp));
+    const otp = body.cancel ? '' : str(body.otp);
+    const answered = acs.answer(token, otp);
     if (!answered.ok || answered.value.version !== version) return refuse(req, reply);
     const returnUrl = httpUrl(answered.value.returnUrl);
     const returnOrigin = originOf(returnUrl ?? undefined);
     if (!returnUrl || !returnOrigin) return refuse(req, reply);
     const page = answerPage({
-      lang: langOf(req),
+      lang: acsLang(req),
       assets: pages.assets,
       returnUrl,
       form: answered.value.form,
+      // The same answer again, in the other language: the ACS signs the same thing twice.
+      again: {
+        action: `/acs/v${version}/answer`,
+        fields: { [version === '1' ? 'PaReq' : 'creq']: token, ...(body.cancel ? { cancel: '1' } : { otp }) },
+      },
     });
     return sendPage(pages, req, reply, 200, page, { formAction: [returnOrigin] });
   }
@@ -105,7 +149,7 @@ export function registerAcsRoutes(app: FastifyInstance, pages: Pages): void {
     if (!notice.ok || !notificationUrl || originOf(notificationUrl) !== publicOrigin)
       return refuse(req, reply);
     const page = methodPage({
-      lang: langOf(req),
+      lang: acsLang(req),
       assets: pages.assets,
       notificationUrl,
       threeDSMethodData: notice.value.form.threeDSMethodData,

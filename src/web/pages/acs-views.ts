@@ -14,6 +14,22 @@ type Common = { lang: Lang; assets: Assets };
 const bankHeader = (lang: Lang): Html =>
   html`<header class="bank-header"><p class="bank-name">${messages[lang].acsBank}</p><p class="bank-badge">3-D Secure</p></header>`;
 
+const hiddenInputs = (fields: Record<string, string>): Html[] =>
+  Object.entries(fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`);
+
+/**
+ * These pages are reached by POST, so a link cannot show them again: the switch posts the
+ * fields the page was made from back to `action`, with the other language in the query.
+ */
+export type LangSwitch = { action: string; fields: Record<string, string> };
+
+function langSwitch(lang: Lang, s: LangSwitch): Html {
+  const other = lang === 'ru' ? 'en' : 'ru';
+  return html`<form id="acs-lang" class="lang-form" method="post" action="${s.action}?lang=${other}">
+  ${hiddenInputs(s.fields)}<button type="submit" class="lang-switch" lang="${other}">${messages[lang].switchTo}</button>
+</form>`;
+}
+
 export type ChallengeView = Common & {
   challenge: AcsChallenge;
   /** Where the answer goes: `/acs/v1/answer` or `/acs/v2/answer`. */
@@ -22,16 +38,18 @@ export type ChallengeView = Common & {
   carry: Record<string, string>;
   /** The approving code, shown because this is a test bank. */
   otp: string;
+  /** Where the challenge was posted (`/acs/v1`, `/acs/v2`): the language switch posts it again. */
+  here: string;
 };
 
 export function challengePage(v: ChallengeView): string {
   const t = messages[v.lang];
   const c = v.challenge;
-  const hidden = Object.entries(v.carry).map(
-    ([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`,
-  );
+  // The language goes along with the answer, so the next page speaks it too.
+  const hidden = hiddenInputs({ ...v.carry, lang: v.lang });
   const body = html`<main class="sheet bank">
 ${bankHeader(v.lang)}
+${langSwitch(v.lang, { action: v.here, fields: v.carry })}
 <h1 id="acs-title" data-version="${c.version}">${t.acsTitle}</h1>
 <p class="acs-intro">${t.acsIntro}</p>
 <dl class="acs-facts">
@@ -54,16 +72,20 @@ ${bankHeader(v.lang)}
   return page({ lang: v.lang, title: t.acsTitle, assets: v.assets, body, theme: 'acs' });
 }
 
-export type AnswerView = Common & { returnUrl: string; form: Record<string, string> };
+export type AnswerView = Common & {
+  returnUrl: string;
+  form: Record<string, string>;
+  /** What the answer was made from (the challenge token and the code), for the language switch. */
+  again: LangSwitch;
+};
 
 /** The ACS hands its answer to the payer's browser, which POSTs it back to the merchant side. */
 export function answerPage(v: AnswerView): string {
   const t = messages[v.lang];
-  const hidden = Object.entries(v.form).map(
-    ([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`,
-  );
+  const hidden = hiddenInputs(v.form);
   const body = html`<main class="sheet bank">
 ${bankHeader(v.lang)}
+${langSwitch(v.lang, v.again)}
 <div class="spinner" aria-hidden="true"></div>
 <p class="acs-intro" id="acs-returning">${t.acsReturning}</p>
 <form id="acs-answer" method="post" action="${v.returnUrl}" data-autosubmit>
@@ -97,12 +119,19 @@ export function methodPage(v: Common & { notificationUrl: string; threeDSMethodD
   });
 }
 
-export function acsErrorPage(v: Common): string {
+/**
+ * A challenge the ACS cannot take (damaged, forged, expired). `back`: where a challenge
+ * genuinely from the bank would have returned the payer, when the token says (an expired one
+ * still does): the way back to the payment.
+ */
+export function acsErrorPage(v: Common & { again: LangSwitch; back: string | null }): string {
   const t = messages[v.lang];
   const body = html`<main class="sheet bank">
 ${bankHeader(v.lang)}
+${langSwitch(v.lang, v.again)}
 <h1 id="error">${t.acsInvalidTitle}</h1>
 <p class="acs-intro">${t.acsInvalidText}</p>
+${v.back && html`<a id="acs-back" class="button-primary acs-back" href="${v.back}">${t.acsBack}</a>`}
 </main>`;
   return page({ lang: v.lang, title: t.acsInvalidTitle, assets: v.assets, body, theme: 'acs' });
 }

@@ -23,6 +23,9 @@ export type CardFormErrors = Partial<Record<CardField, CardFormError>>;
 /** Latin letters as embossed on cards, with the separators names use; 100 = the engine's bound. */
 export const holderPattern = /^[A-Za-z][A-Za-z .'-]{0,99}$/;
 
+/** `José Müller` → `Jose Muller`: canonical decomposition (NFD), combining marks dropped. */
+export const withoutAccents = (text: string): string => text.normalize('NFD').replace(/\p{M}/gu, '');
+
 /** Longer input is not a card field; cut before any work so junk costs nothing. */
 const fieldLengthMax = 128;
 
@@ -33,9 +36,11 @@ export function validateCardForm(body: Record<string, unknown>, now: Date): Resu
   const panText = text(body.pan).trim();
   const expText = text(body.exp).trim();
   const cvc = text(body.cvc).trim();
-  // Checked as typed, upper-cased after: `toUpperCase` turns some non-Latin letters into Latin
-  // ones ('ß' → 'SS', 'ﬁ' → 'FI', dotless 'ı' → 'I'), which pay.js (checking as typed) refuses.
-  const holderTyped = text(body.holder).trim().replace(/\s+/g, ' ');
+  // Accents off first, as embossing drops them and autofill often brings them ('José Müller' →
+  // 'Jose Muller': NFD, then no combining marks); pay.js does the same. Then checked as typed,
+  // upper-cased after: `toUpperCase` turns some non-Latin letters into Latin ones ('ß' → 'SS',
+  // 'ﬁ' → 'FI', dotless 'ı' → 'I'), which pay.js (checking as typed) refuses.
+  const holderTyped = withoutAccents(text(body.holder)).trim().replace(/\s+/g, ' ');
   const holder = holderTyped.toUpperCase();
 
   const pan = normalizePan(panText);

@@ -14,6 +14,8 @@ export type Pages = {
   csrf: CsrfGuard;
   /** The public URL is https: cookies are `Secure` (and responses carry HSTS, plugin.ts). */
   https: boolean;
+  /** How long a result page shows before it sends the payer back to the shop. */
+  resultRedirectSeconds: number;
 };
 
 const langCookie = 'kopek_lang';
@@ -58,22 +60,27 @@ export function sendPage(
 export const seeOther = (reply: FastifyReply, url: string): FastifyReply =>
   reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').redirect(url, 303);
 
-type ErrorKind = 'notFound' | 'forbidden' | 'tooMany' | 'badRequest' | 'serverError';
+type ErrorKind = 'notFound' | 'forbidden' | 'tooMany' | 'badRequest' | 'serverError' | 'threeDsRefused';
 const errorStatus: Record<ErrorKind, number> = {
   notFound: 404,
   forbidden: 403,
   tooMany: 429,
   badRequest: 400,
   serverError: 500,
+  threeDsRefused: 400,
 };
 
-/** An error page in the payer's language; `status` overrides the kind's (413 is a bad request too). */
+/**
+ * An error page in the payer's language; `status` overrides the kind's (413 is a bad request
+ * too). `link` is the way back, the payment page (its label "open the payment page" unless
+ * told otherwise); the language switch reloads that page, or this one if it can be GET.
+ */
 export function sendError(
   pages: Pages,
   req: FastifyRequest,
   reply: FastifyReply,
   kind: ErrorKind,
-  link?: { href: string },
+  link?: { href: string; label?: string },
   status = errorStatus[kind],
 ): FastifyReply {
   const lang = langOf(req);
@@ -84,14 +91,17 @@ export function sendError(
     tooMany: [t.tooManyTitle, t.tooManyText],
     badRequest: [t.badRequestTitle, t.badRequestText],
     serverError: [t.serverErrorTitle, t.serverErrorText],
+    threeDsRefused: [t.threeDsRefusedTitle, t.threeDsRefusedText],
   };
   const [title, text] = texts[kind];
+  const here = link?.href ?? (req.method === 'GET' || req.method === 'HEAD' ? req.url : undefined);
   const body = errorPage({
     lang,
     assets: pages.assets,
     title,
     text,
-    ...(link && { link: { href: link.href, label: t.openPaymentPage } }),
+    ...(link && { link: { href: link.href, label: link.label ?? t.openPaymentPage } }),
+    ...(here !== undefined && { here }),
   });
   return sendPage(pages, req, reply, status, body);
 }

@@ -35,13 +35,21 @@ export function registerPayRoutes(app: FastifyInstance, pages: Pages): void {
   const now = () => engine.deps.now();
   const payUrl = (publicId: string) => `/pay/${publicId}`;
 
-  /** The payment and its merchant, with a payment past its deadline expired on the spot. */
+  /**
+   * The payment and its merchant, with a payment past its deadline expired on the spot, and a
+   * 3-DS challenge past its own deadline settled (the payer left the bank's page: they may try
+   * again rather than be sent to a challenge the bank no longer takes).
+   */
   async function load(publicId: string): Promise<Omit<PaymentContext, 'lang' | 'assets'> | null> {
     if (!publicIdPattern.test(publicId)) return null;
     let payment = await engine.getPayment({ publicId });
     if (!payment) return null;
     if (dueForExpiry(payment, now())) {
       await engine.expireIfDue({ publicId });
+      payment = (await engine.getPayment({ publicId })) ?? payment;
+    }
+    if (challengeLapsed(payment, now())) {
+      await engine.settleLapsedChallenge({ publicId });
       payment = (await engine.getPayment({ publicId })) ?? payment;
     }
     // A card registration's verification hold is voided as soon as it is approved: what the
@@ -72,7 +80,9 @@ export function registerPayRoutes(app: FastifyInstance, pages: Pages): void {
   function show(req: FastifyRequest, reply: FastifyReply, ctx: PaymentContext): FastifyReply {
     const p = ctx.payment;
     if (p.status === 'created') return showForm(req, reply, ctx, 200);
-    if (p.status === 'pending' && p.challenge) {
+    // While the bank's answer is being processed (`opInFlight`), the result page says so and
+    // looks again; the hop would post the challenge to the bank a second time.
+    if (p.status === 'pending' && p.challenge && !p.opInFlight) {
       const c = p.challenge;
       const methodUrl = c.version === '2' ? c.methodUrl : undefined;
       const method =
@@ -87,12 +97,21 @@ export function registerPayRoutes(app: FastifyInstance, pages: Pages): void {
           : null;
       const acsOrigin = originOf(c.acsUrl);
       const methodOrigin = originOf(methodUrl);
-      return sendPage(pages, req, reply, 200, threeDsPage({ ...ctx, challenge: c, method }), {
-        formAction: [acsOrigin, methodOrigin].filter((o): o is string => o !== null),
+      const cancelOrigin = originOf(p.returnUrls.cancel);
+      const { token, setCookie } = pages.csrf.issue(p.publicId, cookiesOf(req).get(csrfCookie));
+      if (setCookie) reply.header('set-cookie', setCookie);
+      return sendPage(pages, req, reply, 200, threeDsPage({ ...ctx, challenge: c, method, csrf: token }), {
+        formAction: [acsOrigin, methodOrigin, cancelOrigin].filter((o): o is string => o !== null),
         frameSrc: methodOrigin ? [methodOrigin] : [],
       });
     }
-    return sendPage(pages, req, reply, 200, resultPage(ctx));
+    return sendPage(
+      pages,
+      req,
+      reply,
+      200,
+      resultPage({ ...ctx, redirectSeconds: pages.resultRedirectSeconds }),
+    );
   }
 
   app.get<Params>('/pay/:publicId', async (req, reply) => {
@@ -143,9 +162,19 @@ export function registerPayRoutes(app: FastifyInstance, pages: Pages): void {
     if (!publicIdPattern.test(publicId) || !(await engine.getPayment({ publicId })))
       return sendError(pages, req, reply, 'notFound');
     if (!result) return sendError(pages, req, reply, 'badRequest', { href: payUrl(publicId) });
-    // A refused continuation (a double-submitted answer, a payment already settled) changes
-    // nothing: the payment's page shows where it stands either way.
-    await engine.continueThreeDs({ payment: { publicId }, result });
+    const continued = await engine.continueThreeDs({ payment: { publicId }, result });
+    // An answer the bank refused (junk, forged, or a stale one from an earlier attempt) left
+    // the challenge open: say so, and lead back to it. A payer's genuine answer still counts.
+    if (
+      !continued.ok &&
+      continued.error.code === 'invalid_argument' &&
+      continued.error.field === 'threeDsResult'
+    ) {
+      const label = messages[langOf(req)].backToConfirmation;
+      return sendError(pages, req, reply, 'threeDsRefused', { href: payUrl(publicId), label });
+    }
+    // Any other refusal (a double-submitted answer, a payment already settled or expired)
+    // changes nothing: the payment's page shows where it stands either way.
     return seeOther(reply, payUrl(publicId));
   });
 
@@ -183,6 +212,13 @@ export function registerPayRoutes(app: FastifyInstance, pages: Pages): void {
 const dueForExpiry = (p: Payment, now: Date): boolean =>
   (p.status === 'created' || (p.status === 'pending' && p.challenge !== null && p.opInFlight === null)) &&
   p.expiresAt.getTime() <= now.getTime();
+
+/** Waiting at the bank past the challenge's own deadline (when the bank named one). */
+const challengeLapsed = (p: Payment, now: Date): boolean =>
+  p.status === 'pending' &&
+  p.opInFlight === null &&
+  p.challenge?.expiresAt !== undefined &&
+  Date.parse(p.challenge.expiresAt) <= now.getTime();
 
 /** The engine's own card check failed: say so beside the field it names. */
 function formErrorsOf(error: EngineError): CardFormErrors | null {

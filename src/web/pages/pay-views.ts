@@ -1,7 +1,7 @@
 import type { ThreeDsChallenge } from '../../acquiring/connector.ts';
 import type { Payment } from '../../engine/payment-view.ts';
 import type { Assets } from './assets.ts';
-import type { CardField, CardFormErrors } from './card-form.ts';
+import { type CardField, type CardFormErrors, cardFields } from './card-form.ts';
 import { declineText, formatAmount, type Lang, messages, resultKind } from './i18n.ts';
 import { page } from './layout.ts';
 import { type Html, html } from './render.ts';
@@ -11,10 +11,48 @@ import { httpUrl, pageLimits } from './security.ts';
 type Common = { lang: Lang; assets: Assets };
 export type PaymentContext = Common & { payment: Payment; merchantName: string };
 
-const langSwitch = (lang: Lang): Html => {
+/**
+ * `here` (a path and query that GETs the page being shown) with `lang` set: the same page in
+ * that language. Only the path and query are kept, so the link never leaves this host.
+ */
+export function withLang(here: string, lang: Lang): string | null {
+  try {
+    const url = new URL(here, 'http://pages.invalid');
+    url.searchParams.set('lang', lang);
+    return `/${url.pathname.replace(/^\/+/, '')}${url.search}`;
+  } catch {
+    return null;
+  }
+}
+
+/** A link to the page at `here` in the other language; nothing when there is no such page. */
+const langSwitch = (lang: Lang, here: string | undefined): Html | null => {
   const other = lang === 'ru' ? 'en' : 'ru';
-  return html`<a class="lang-switch" href="?lang=${other}" hreflang="${other}" lang="${other}">${messages[lang].switchTo}</a>`;
+  const href = here === undefined ? null : withLang(here, other);
+  return href
+    ? html`<a class="lang-switch" href="${href}" hreflang="${other}" lang="${other}">${messages[lang].switchTo}</a>`
+    : null;
 };
+
+/** The payment page itself: what a language switch on any of its pages (or error pages) reloads. */
+const payUrl = (p: Payment): string => `/pay/${p.publicId}`;
+
+/** Descriptions longer than this show a preview of a few lines and expand on demand. */
+const descriptionPreviewMax = 140;
+
+function description(lang: Lang, text: string): Html {
+  const t = messages[lang];
+  const chars = Array.from(text); // by code point: a preview never splits a surrogate pair
+  const label = html`<span class="visually-hidden">${t.description}: </span>`;
+  if (chars.length <= descriptionPreviewMax) return html`<p class="description">${label}${text}</p>`;
+  const head = chars.slice(0, descriptionPreviewMax - 20).join('');
+  const space = head.lastIndexOf(' ');
+  const preview = (space > head.length / 2 ? head.slice(0, space) : head).trimEnd();
+  return html`<details class="description" id="description">
+    <summary>${label}<span class="description-preview">${preview}…</span> <span class="description-more">${t.descriptionMore}</span><span class="description-less">${t.descriptionLess}</span></summary>
+    <p class="description-full" id="description-full">${text}</p>
+  </details>`;
+}
 
 /** Merchant, amount and description; `due` on the form, a plain "amount" once it is settled. */
 function summary(c: PaymentContext, due = false): Html {
@@ -23,11 +61,11 @@ function summary(c: PaymentContext, due = false): Html {
   return html`<header class="summary">
   <div class="summary-top">
     <p class="merchant"><span class="visually-hidden">${t.merchant}: </span>${c.merchantName}</p>
-    ${langSwitch(c.lang)}
+    ${langSwitch(c.lang, payUrl(p))}
   </div>
   <p class="amount-label">${due ? t.amountDue : t.amount}</p>
   <p class="amount" id="amount">${formatAmount(p.amountMinor, p.currency, c.lang)}</p>
-  ${p.description && html`<p class="description"><span class="visually-hidden">${t.description}: </span>${p.description}</p>`}
+  ${p.description && description(c.lang, p.description)}
   ${p.testMode && html`<p class="test-mode">${t.testMode}</p>`}
 </header>`;
 }
@@ -48,9 +86,12 @@ function field(
 ): Html {
   const error = v.errors?.[id];
   const describedBy = [hint && `${id}-hint`, `${id}-error`].filter(Boolean).join(' ');
+  // After a refused submission the first field at fault has the focus, as pay.js gives it.
+  const first = cardFields.find((f) => v.errors?.[f]) === id;
+  const invalid = error ? html` aria-invalid="true"${first ? html` autofocus` : null}` : null;
   return html`<div class="field field-${id}${error ? ' has-error' : ''}">
     <label for="${id}">${label}</label>
-    ${input(describedBy, error ? html` aria-invalid="true"` : null)}
+    ${input(describedBy, invalid)}
     ${hint && html`<p class="hint" id="${id}-hint">${hint}</p>`}
     <p class="error" id="${id}-error">${error && messages[v.lang].cardErrors[error]}</p>
   </div>`;
@@ -62,15 +103,16 @@ export function formPage(v: FormView): string {
   const amount = formatAmount(p.amountMinor, p.currency, v.lang);
   const action = `/pay/${p.publicId}`;
   const attemptsLeft = p.attemptsMax - p.attempts;
+  const hasErrors = Object.keys(v.errors ?? {}).length > 0;
+  // Back from a declined attempt: the focus starts on what happened (unless a field is at fault).
   const declined =
     p.attempts > 0 &&
     p.decline &&
-    html`<div class="alert alert-decline" role="alert" id="decline" data-reason="${p.decline.reason}">
+    html`<div class="alert alert-decline" role="alert" id="decline" data-reason="${p.decline.reason}" tabindex="-1"${hasErrors ? null : html` autofocus`}>
   <p class="alert-title">${t.declinedTitle}</p>
   <p>${declineText(v.lang, p.decline.reason)}${p.card && html` ${t.declinedCard(p.card.mask)}`}</p>
   <p id="attempts-left" data-attempts-left="${attemptsLeft}">${t.attemptsLeft(attemptsLeft)}</p>
 </div>`;
-  const hasErrors = Object.keys(v.errors ?? {}).length > 0;
   const body = html`<main class="sheet">
 ${summary(v, true)}
 ${declined}
@@ -149,16 +191,17 @@ export function returnUrlFor(p: Payment): string | null {
   return null;
 }
 
-export function resultPage(v: PaymentContext): string {
+/** `redirectSeconds`: how long the result shows before the payer is sent back to the shop. */
+export function resultPage(v: PaymentContext & { redirectSeconds?: number }): string {
   const t = messages[v.lang];
   const p = v.payment;
   const kind = resultKind[p.status];
   const back = returnUrlFor(p);
   const refresh =
     kind === 'processing'
-      ? { seconds: pageLimits.processingRefreshSeconds, url: `/pay/${p.publicId}` }
+      ? { seconds: pageLimits.processingRefreshSeconds, url: payUrl(p) }
       : back
-        ? { seconds: pageLimits.redirectDelaySeconds, url: back }
+        ? { seconds: v.redirectSeconds ?? pageLimits.redirectDelaySeconds, url: back }
         : undefined;
   const reason = (kind === 'failed' && p.decline && declineText(v.lang, p.decline.reason)) || null;
   const body = html`<main class="sheet">
@@ -184,12 +227,15 @@ export type ThreeDsView = PaymentContext & {
   challenge: ThreeDsChallenge;
   /** The 3DS Method step, when the ACS has a method URL (v2 only). */
   method: { url: string; threeDSMethodData: string } | null;
+  /** For the way out: the payer may cancel instead of going to the bank. */
+  csrf: string;
 };
 
 /**
  * The hop to the bank's ACS: a form the script submits at once (the visible button is the
  * no-JS way). For v2 with a method URL the script first runs the 3DS Method step in a hidden
- * iframe, and submits the challenge when it reports back or after ten seconds.
+ * iframe, and submits the challenge when it reports back or after ten seconds. A payer who
+ * comes back here (the bank's page would not load, the back button) can cancel.
  */
 export function threeDsPage(v: ThreeDsView): string {
   const t = messages[v.lang];
@@ -214,6 +260,10 @@ ${summary(v)}
     ${fields}
     <button type="submit" class="button-primary" id="tds-continue">${t.continue}</button>
   </form>
+  <form id="cancel-form" method="post" action="${payUrl(v.payment)}/cancel">
+    <input type="hidden" name="csrf" value="${v.csrf}">
+    <button id="cancel" type="submit" class="button-link">${t.cancel}</button>
+  </form>
 </section>
 </main>
 ${footer(v.lang)}`;
@@ -233,11 +283,17 @@ export function methodDonePage(v: Common): string {
   return page({ lang: v.lang, title: messages[v.lang].methodTitle, assets: v.assets, body, theme: 'bare' });
 }
 
-export type ErrorView = Common & { title: string; text: string; link?: { href: string; label: string } };
+export type ErrorView = Common & {
+  title: string;
+  text: string;
+  link?: { href: string; label: string };
+  /** The page to switch the language on (a path and query to GET); no switch without one. */
+  here?: string;
+};
 
 export function errorPage(v: ErrorView): string {
   const body = html`<main class="sheet">
-<div class="summary-top summary-plain">${langSwitch(v.lang)}</div>
+<div class="summary-top summary-plain">${langSwitch(v.lang, v.here)}</div>
 <section class="result result-error">
   <div class="result-icon" aria-hidden="true"></div>
   <h1 id="error">${v.title}</h1>

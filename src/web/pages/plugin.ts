@@ -20,6 +20,7 @@ export const paymentPages: FastifyPluginAsync<{ gateway: Gateway }> = async (app
     assets: new Assets(),
     csrf: CsrfGuard.fromConfig(gateway.config),
     https: isHttps(gateway.config.publicUrl),
+    resultRedirectSeconds: gateway.config.resultRedirectSeconds ?? pageLimits.redirectDelaySeconds,
   };
 
   // Browsers post forms urlencoded, and that is all these pages read: JSON or text (Fastify's

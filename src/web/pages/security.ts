@@ -21,7 +21,7 @@ export const pageLimits = {
    * five random digits, so unlike a payment's public id it can be guessed by counting.
    */
   billLookupsPerIpPerMinute: 30,
-  /** How long a result page shows before it sends the payer back to the shop. */
+  /** How long a result page shows before it sends the payer back to the shop (Config.resultRedirectSeconds overrides). */
   redirectDelaySeconds: 3,
   /** How often the "processing" page looks again while the bank works. */
   processingRefreshSeconds: 3,
@@ -117,36 +117,42 @@ export const csrfField = 'csrf';
  * so any gateway process can check a token another one issued.
  */
 export class CsrfGuard {
-  readonly #key: Buffer;
+  /** The first signs new tokens; every one verifies, so tokens issued before a rotation stay good. */
+  readonly #keys: readonly [Buffer, ...Buffer[]];
   readonly #secure: boolean;
 
-  constructor(key: Buffer, secureCookie: boolean) {
-    this.#key = key;
+  constructor(keys: readonly [Buffer, ...Buffer[]], secureCookie: boolean) {
+    this.#keys = keys;
     this.#secure = secureCookie;
   }
 
-  /** The key is derived from the active master key, as the simulator's 3-DS key is. */
+  /**
+   * The keys are derived from the master keys, as the simulator's 3-DS keys are: the active
+   * one's signs, the others' still verify, so a master key rotation does not void the form a
+   * payer has open.
+   */
   static fromConfig(config: Config): CsrfGuard {
-    const master = config.keyring.keys.get(config.keyring.activeKeyId)!;
-    const key = Buffer.from(hkdfSync('sha256', master, 'kopek', 'pay-page-csrf', 32));
-    return new CsrfGuard(key, isHttps(config.publicUrl));
+    const { activeKeyId, keys } = config.keyring;
+    const derive = (master: Buffer) => Buffer.from(hkdfSync('sha256', master, 'kopek', 'pay-page-csrf', 32));
+    const others = [...keys].filter(([id]) => id !== activeKeyId).map(([, master]) => derive(master));
+    return new CsrfGuard([derive(keys.get(activeKeyId)!), ...others], isHttps(config.publicUrl));
   }
 
-  #mac(publicId: string, nonce: string): string {
-    return createHmac('sha256', this.#key).update(`pay-csrf.${publicId}.${nonce}`).digest('base64url');
+  #mac(key: Buffer, publicId: string, nonce: string): string {
+    return createHmac('sha256', key).update(`pay-csrf.${publicId}.${nonce}`).digest('base64url');
   }
 
   #valid(publicId: string, token: string): boolean {
     const [nonce, mac, extra] = token.split('.');
     if (!nonce || !mac || extra !== undefined || nonce.length > 64) return false;
-    return same(mac, this.#mac(publicId, nonce));
+    return this.#keys.some((key) => same(mac, this.#mac(key, publicId, nonce)));
   }
 
   /** The token for this payment's form: the one already in the cookie if valid, else a new one. */
   issue(publicId: string, cookieToken: string | undefined): { token: string; setCookie: string | null } {
     if (cookieToken && this.#valid(publicId, cookieToken)) return { token: cookieToken, setCookie: null };
     const nonce = randomBytes(18).toString('base64url');
-    const token = `${nonce}.${this.#mac(publicId, nonce)}`;
+    const token = `${nonce}.${this.#mac(this.#keys[0], publicId, nonce)}`;
     const attributes = [`Path=/pay/${publicId}`, 'HttpOnly', 'SameSite=Lax', 'Max-Age=86400'];
     if (this.#secure) attributes.push('Secure');
     return { token, setCookie: `${csrfCookie}=${token}; ${attributes.join('; ')}` };

@@ -5,10 +5,15 @@
 // A form marked `data-after-method` waits for the 3DS Method step first: the method form is
 // posted into the hidden iframe, and the challenge goes once our notification page has loaded
 // there (it carries `data-method-complete`) or after ten seconds, the limit EMV 3DS sets.
+//
+// A page reached again through the history (the back button from the bank's page) submits
+// nothing by itself: the payer would be bounced straight back. Its buttons (continue, cancel)
+// let them choose.
 (() => {
   const methodTimeoutMs = 10_000;
   const form = document.querySelector('form[data-autosubmit]');
   if (!form) return;
+  if (performance.getEntriesByType?.('navigation')[0]?.type === 'back_forward') return;
 
   let sent = false;
   const submit = () => {

@@ -66,6 +66,11 @@
     return digits;
   }
 
+  /** `José Müller` → `Jose Muller`: decomposed (NFD), combining marks dropped, as the server does. */
+  function withoutAccents(text) {
+    return text.normalize('NFD').replace(/\p{M}/gu, '');
+  }
+
   /** One error code per field, or none; the codes and rules are the server's. */
   function checkCard(fields, now) {
     const errors = {};
@@ -90,13 +95,13 @@
     if (cvc === '') errors.cvc = 'required';
     else if (!new RegExp(`^\\d{${cvcDigits}}$`).test(cvc)) errors.cvc = 'cvc_invalid';
 
-    const holder = fields.holder.trim().replace(/\s+/g, ' ');
+    const holder = withoutAccents(fields.holder).trim().replace(/\s+/g, ' ');
     if (holder === '') errors.holder = 'required';
     else if (!/^[A-Za-z][A-Za-z .'-]{0,99}$/.test(holder)) errors.holder = 'holder_invalid';
     return errors;
   }
 
-  globalThis.kopekCard = { brandOf, luhnValid, formatPan, formatExpiry, checkCard };
+  globalThis.kopekCard = { brandOf, luhnValid, formatPan, formatExpiry, checkCard, withoutAccents };
   if (typeof document === 'undefined') return;
 
   const form = document.getElementById('pay-form');
@@ -132,24 +137,38 @@
     holder: inputs.holder.value,
   });
 
-  /** Keeps the caret after the same number of digits while spaces come and go. */
-  function reformat(input, format) {
+  /**
+   * Puts `format(value)` in the field and the caret back where it was. Where that is: after
+   * the same number of digits (`byDigits`, the card number, whose spaces come and go), or
+   * else after what the text before the caret becomes (the holder, upper-cased in place).
+   */
+  function reformat(input, format, byDigits) {
     const caret = input.selectionStart ?? input.value.length;
-    const digitsBefore = input.value.slice(0, caret).replace(/\D/g, '').length;
+    const before = input.value.slice(0, caret);
     const next = format(input.value);
     if (next === input.value) return;
     input.value = next;
-    let pos = 0;
-    for (let seen = 0; pos < next.length && seen < digitsBefore; pos++) if (/\d/.test(next[pos])) seen++;
+    const pos = byDigits ? afterDigits(next, before.replace(/\D/g, '').length) : format(before).length;
     if (document.activeElement === input) input.setSelectionRange(pos, pos);
   }
 
+  /** The index in `text` just after its `count`-th digit. */
+  function afterDigits(text, count) {
+    let pos = 0;
+    for (let seen = 0; pos < text.length && seen < count; pos++) if (/\d/.test(text[pos])) seen++;
+    return pos;
+  }
+
   function onPan() {
-    reformat(inputs.pan, (v) => {
-      const digits = v.replace(/\D/g, '');
-      const max = brandOf(digits) === 'amex' ? 15 : panDigitsMax;
-      return formatPan(digits.slice(0, max));
-    });
+    reformat(
+      inputs.pan,
+      (v) => {
+        const digits = v.replace(/\D/g, '');
+        const max = brandOf(digits) === 'amex' ? 15 : panDigitsMax;
+        return formatPan(digits.slice(0, max));
+      },
+      true,
+    );
     const digits = inputs.pan.value.replace(/\D/g, '');
     const brand = digits.length >= 1 ? brandOf(digits) : 'unknown';
     brandBadge.dataset.brand = brand;
@@ -171,7 +190,7 @@
     showError('cvc', null);
   });
   inputs.holder.addEventListener('input', () => {
-    reformat(inputs.holder, (v) => v.toUpperCase());
+    reformat(inputs.holder, (v) => v.toUpperCase(), false);
     showError('holder', null);
   });
 
@@ -206,4 +225,9 @@
   });
 
   if (inputs.pan.value) onPan();
+
+  // The server marks what needs attention after a refused submission or a decline with
+  // `autofocus`; should the browser not have honoured it, give the focus here.
+  const wanted = document.querySelector('[autofocus]');
+  if (wanted && (document.activeElement === document.body || document.activeElement === null)) wanted.focus();
 })();
