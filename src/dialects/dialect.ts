@@ -4,6 +4,18 @@ import type { Notifier } from '../engine/notify.ts';
 import type { Gateway } from '../runtime.ts';
 
 /**
+ * A request at one of the payment pages' own addresses that a dialect answers: Paymega's
+ * checkout link `/hpp/?public_key=…`, which creates the invoice it describes. The pages keep
+ * the address (web/pages/alias-routes.ts) and hand over what `accepts` claims.
+ */
+export type PageHandoff = {
+  /** The pages' address, without its trailing slash. */
+  path: '/hpp';
+  accepts: (req: FastifyRequest) => boolean;
+  handle: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+};
+
+/**
  * What a dialect plugs into the gateway: its HTTP routes (one encapsulated Fastify plugin,
  * with its own parsers and error format), which events it wants to notify merchants about,
  * and how its notifications are delivered and retried.
@@ -21,6 +33,8 @@ export type DialectModule = {
   endpoints?: (publicUrl: string) => string[];
   /** Retry schedules of this dialect's channels. */
   retryPolicies?: ReadonlyMap<string, RetryPolicy>;
+  /** Requests at the payment pages' addresses that are the dialect's (see PageHandoff). */
+  pageHandoffs?: (gateway: Pick<Gateway, 'engine' | 'config'>) => readonly PageHandoff[];
   /**
    * Errors Fastify answers before routing, where no plugin's error handler runs (a malformed
    * URL escape: FST_ERR_BAD_URL, 400): rendered in this dialect's format for URLs under its

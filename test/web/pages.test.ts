@@ -321,6 +321,14 @@ for (const flavor of await testFlavors()) {
       );
       for (const url of ['/hpp/', `/hpp/?cpi=${p.publicId}`, '/hpp/?cpi=cpi_../../x'])
         assert.equal((await client.get(url)).statusCode, 404, url);
+      // a checkout link without an invoice is the Paymega dialect's: it makes one (its tests:
+      // test/dialects/paymega/clients.test.ts)
+      const shop = unwrap(await gw.engine.createMerchant({ name: 'Checkout shop' }));
+      const checkout = await client.get(
+        `/hpp/?public_key=${shop.paymega.public_key}&currency=EUR&amount=5&customer%5Breference_id%5D=c1`,
+      );
+      assert.equal(checkout.statusCode, 302, checkout.body);
+      assert.match(String(checkout.headers.location), /\/pay\/[0-9A-Za-z]{16}$/);
 
       const { invoice } = unwrap(
         await gw.engine.createInvoice({

@@ -163,11 +163,16 @@ export function privateInvoiceOf(f: InvoiceFacts): Wire<PrivateInvoice> {
       processed_deposit: m.processedDeposit,
       metadata: metadataOf(f),
       flow_data: flowDataOf(f),
+      // where the payer pays: the page of a hosted-page service; the test service, which
+      // settles by its `status` field, has none
+      hpp_url: f.service.method.flow === 'hpp' ? f.pageUrl : null,
       flow: f.service.method.flow,
       payment_flow: p.flow === 'hold' ? 'verify' : 'charge',
       created: seconds(p.createdAt),
       updated: seconds(p.updatedAt),
       payload: paymentCardOf(p),
+      // the spec's nullable texts (`descriptor`) are null when unset; the engine keeps an unset
+      // description as '', which is also what the JS SDK and empty form inputs send for none
       description: p.description === '' ? null : p.description,
       descriptor: null,
       callback_url: p.callbackUrl,

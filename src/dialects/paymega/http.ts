@@ -49,9 +49,12 @@ export const send = (reply: FastifyReply, http: number, body: unknown) =>
 // ---- the wire: bodies, schemas, errors ----
 
 /** `customer[address][city]=x` → `{ customer: { address: { city: 'x' } } }`; the last value wins. */
-export function formToObject(text: string): Record<string, unknown> {
+export const formToObject = (text: string): Record<string, unknown> => nestForm(new URLSearchParams(text));
+
+/** A form's names and values, PHP's brackets read as nesting (as `formToObject`). */
+export function nestForm(entries: Iterable<[string, string]>): Record<string, unknown> {
   const root: Record<string, unknown> = {};
-  for (const [key, value] of new URLSearchParams(text)) {
+  for (const [key, value] of entries) {
     const match = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(key);
     const path = match ? [match[1]!, ...[...match[2]!.matchAll(/\[([^[\]]*)\]/g)].map((m) => m[1]!)] : [key];
     if (path.some((p) => p === '__proto__' || p === 'constructor' || p === 'prototype' || p === '')) continue;
@@ -140,17 +143,20 @@ export function setUpWire(app: FastifyInstance): void {
       return Object.keys(findings).length === 0 ? { value } : { error: fieldError(findings) };
     };
   });
-  app.setErrorHandler((error: Error & { statusCode?: number }, req, reply) => {
-    if (error instanceof WireError) {
-      reply.headers(error.headers);
-      return send(reply, error.http, error.body);
-    }
-    const status = error.statusCode;
-    if (status && status >= 400 && status < 500) return send(reply, status, errorListOf(status));
-    req.log.error({ err: error }, 'paymega: unhandled error');
-    return send(reply, 500, errorListOf(500));
-  });
+  app.setErrorHandler(sendFailure);
   app.setNotFoundHandler((_req, reply) => send(reply, 404, errorListOf(404)));
+}
+
+/** Any failure in Paymega's format: the APIs' error handler, and routes answered outside them. */
+export function sendFailure(error: unknown, req: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof WireError) {
+    reply.headers(error.headers);
+    return send(reply, error.http, error.body);
+  }
+  const status = (error as { statusCode?: number } | null)?.statusCode;
+  if (status && status >= 400 && status < 500) return send(reply, status, errorListOf(status));
+  req.log.error({ err: error }, 'paymega: unhandled error');
+  return send(reply, 500, errorListOf(500));
 }
 
 /**
@@ -218,6 +224,8 @@ function messageOf(e: ValueError): string {
     case ValueErrorType.Literal:
       return 'The value you selected is not a valid choice.';
     case ValueErrorType.Union:
+      // a union may say in its own words what it takes (`expires`: a DateTime or UNIX seconds)
+      if (typeof e.schema.errorMessage === 'string') return e.schema.errorMessage;
       return (e.schema.anyOf as TSchema[]).every((s) => 'const' in s)
         ? 'The value you selected is not a valid choice.'
         : 'This value should be of type numeric.';
@@ -258,19 +266,29 @@ export const publicAuth =
   async (req: FastifyRequest): Promise<void> => {
     const fromBody = (req.body as { public_key?: unknown } | undefined)?.public_key;
     const key = fromBody ?? (req.query as { public_key?: unknown }).public_key;
-    // what is no public key at all (empty, a NUL the database cannot hold) is a wrong one
-    if (typeof key !== 'string' || Object.keys(schemaFindings(PublicKey, key)).length > 0)
-      throw statusError(401);
-    const auth = await ctx.engine.authenticateByPublicKey(key);
-    if (!auth) throw statusError(401);
-    if (auth.merchant.status !== 'active') throw statusError(403);
-    if (options.creates && auth.merchant.settings.publicAccess === false) throw statusError(403);
-    accounts.set(req, {
-      merchant: auth.merchant,
-      accountId: auth.login,
-      testKey: key.startsWith('pk_test_'),
-    });
+    await authenticatePublic(ctx, req, key, options);
   };
+
+/** Makes `key` the account `req` speaks for, or throws the 401 / 403 Paymega answers. */
+export async function authenticatePublic(
+  ctx: InvoiceContext,
+  req: FastifyRequest,
+  key: unknown,
+  options: { creates: boolean },
+): Promise<void> {
+  // what is no public key at all (empty, a NUL the database cannot hold) is a wrong one
+  if (typeof key !== 'string' || Object.keys(schemaFindings(PublicKey, key)).length > 0)
+    throw statusError(401);
+  const auth = await ctx.engine.authenticateByPublicKey(key);
+  if (!auth) throw statusError(401);
+  if (auth.merchant.status !== 'active') throw statusError(403);
+  if (options.creates && auth.merchant.settings.publicAccess === false) throw statusError(403);
+  accounts.set(req, {
+    merchant: auth.merchant,
+    accountId: auth.login,
+    testKey: key.startsWith('pk_test_'),
+  });
+}
 
 /** Basic auth: the account id as login, the secret key as password. */
 export const privateAuth =

@@ -462,6 +462,18 @@ export function tolerantInvoiceFields(input: unknown, options: { referenceOption
   return out;
 }
 
+/**
+ * The public API's fields, tolerated as above. The official JS SDK (paycoreio/msdk,
+ * `createPaymentInvoice`) sends the service fields as `fields`: read as `service_fields` when
+ * those are absent (null is absent, as everywhere), so its test-service status counts.
+ */
+export function publicInvoiceFields(input: unknown): unknown {
+  if (!isPlainObject(input) || (input.service_fields ?? null) !== null || input.fields === undefined)
+    return tolerantInvoiceFields(input, { referenceOptional: true });
+  const { fields, ...rest } = input;
+  return tolerantInvoiceFields({ ...rest, service_fields: fields }, { referenceOptional: true });
+}
+
 // ---- errors: one table for every engine failure ----
 
 export type PmFail = { http: 401 | 403 | 404 | 409 | 422 | 502 | 503; message?: string; field?: string };

@@ -5,16 +5,21 @@ import { limits } from '../../domain/limits.ts';
 import { fail, ok, type Result } from '../../domain/result.ts';
 import type { Customer as EngineCustomer, Payment } from '../../engine/payment-view.ts';
 import type { Gateway } from '../../runtime.ts';
+import type { PageHandoff } from '../dialect.ts';
 import { paymentServiceOf, privateInvoiceOf, publicInvoiceOf } from './documents.ts';
 import {
   accountOf,
+  authenticatePublic,
   fieldError,
+  formToObject,
   fromEngine,
+  nestForm,
   privateAuth,
   publicAuth,
   refuseOtherMethods,
   schemaFindings,
   send,
+  sendFailure,
   setUpWire,
   statusError,
 } from './http.ts';
@@ -30,6 +35,7 @@ import {
   paymentMethodOf,
   pmAmount,
   publicIdOf,
+  publicInvoiceFields,
   refundAmountOf,
   serviceIdOf,
   settlementCurrencyOf,
@@ -81,15 +87,30 @@ function isRealTime(date: string, time: string): boolean {
   );
 }
 
-function parseExpires(text: string, now: Date): Result<Date, string> {
+/**
+ * `expires` as the spec writes it (a DateTime) or as PayCore's checkout reference does (an int
+ * UNIX timestamp, UTC): a JSON integer, or its digits in a form or a query.
+ */
+function readExpires(value: string | number): Date | null {
+  const text = String(value).trim();
+  if (/^\d+$/.test(text)) {
+    const ms = Number(text) * 1000;
+    const at = new Date(ms);
+    return Number.isSafeInteger(ms) && !Number.isNaN(at.getTime()) ? at : null;
+  }
   const iso = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?$/i.exec(
-    text.trim(),
+    text,
   );
-  if (!iso || !isRealTime(iso[1]!, iso[2]!)) return fail('This value is not a valid datetime.');
+  if (!iso || !isRealTime(iso[1]!, iso[2]!)) return null;
   // no zone means UTC; `+0300` means `+03:00`
   const zone = iso[3] ? iso[3].replace(/^([+-]\d{2})(\d{2})$/, '$1:$2') : 'Z';
   const at = new Date(`${iso[1]}T${iso[2]}${zone}`);
-  if (Number.isNaN(at.getTime())) return fail('This value is not a valid datetime.');
+  return Number.isNaN(at.getTime()) ? null : at;
+}
+
+function parseExpires(value: string | number, now: Date): Result<Date, string> {
+  const at = readExpires(value);
+  if (!at) return fail('This value is not a valid datetime.');
   const ahead = at.getTime() - now.getTime();
   if (ahead < expiresWindowMs.min || ahead > expiresWindowMs.max)
     return fail('This value should be between 14 minutes and 2 days from now.');
@@ -113,6 +134,16 @@ function inFieldOrder(errors: Record<string, string>): Record<string, string> {
     return at === -1 ? fieldOrder.length : at;
   };
   return Object.fromEntries(Object.entries(errors).sort(([a], [b]) => rank(a) - rank(b)));
+}
+
+/** The account's services a payer can pay with: the Paymega ones, enabled; of one currency if named. */
+async function activeServices(ctx: InvoiceContext, account: Account, currency?: Currency) {
+  return (await ctx.engine.listServices(account.merchant.id))
+    .map(toPmService)
+    .filter(
+      (s): s is PmService =>
+        s?.engine?.enabled === true && (currency === undefined || s.currency === currency),
+    );
 }
 
 /** With no currency to go by, an amount is read with the most decimals any currency has. */
@@ -148,9 +179,7 @@ async function checkInvoice(
   const serviceCode = text('service');
   let service: PmService | undefined;
   if (serviceCode !== undefined) {
-    service = (await ctx.engine.listServices(account.merchant.id))
-      .map(toPmService)
-      .find((s): s is PmService => s?.code === serviceCode && s.engine?.enabled === true);
+    service = (await activeServices(ctx, account)).find((s) => s.code === serviceCode);
     if (!service) add('service', 'The value you selected is not a valid choice.');
     else if (currency && service.currency !== currency)
       add('currency', 'This value does not match the service currency.');
@@ -182,8 +211,8 @@ async function checkInvoice(
   });
   for (const [name, message] of Object.entries(urls)) add(name, message);
   let expiresAt: Date | undefined;
-  const expires = text('expires');
-  if (expires !== undefined) {
+  const expires = 'expires' in errors ? undefined : a.expires;
+  if (typeof expires === 'string' || typeof expires === 'number') {
     const parsed = parseExpires(expires, ctx.engine.deps.now());
     if (parsed.ok) expiresAt = parsed.value;
     else add('expires', parsed.error);
@@ -262,30 +291,59 @@ async function createInvoice(
 
 // ---- the public API ----
 
-const publicApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app, { ctx }) => {
-  setUpWire(app);
-  const { engine } = ctx;
-  const reads = publicAuth(ctx, { creates: false });
-  const creates = publicAuth(ctx, { creates: true });
+/**
+ * A sandbox key (`pk_test_…`) never makes a live invoice; a live key (`pk_live_…`) makes a
+ * test one when `test_mode` asks, as the private API does.
+ */
+const testModeOf = (account: Account & { testKey: boolean }, value: unknown) =>
+  account.testKey || value === true || value === 'true' || value === '1' || value === 1;
 
-  const renderPublic = async (account: Account, payment: Payment) => ({
+/**
+ * Invoices from the public API's flat fields: its JSON body, the HTML form, and the `/hpp/`
+ * checkout link, which answers as the form does. The request's account is set (auth) first.
+ */
+function publicInvoices(ctx: InvoiceContext) {
+  const render = async (account: Account, payment: Payment) => ({
     data: publicInvoiceOf(await loadInvoice(ctx, account, payment)),
   });
-  /**
-   * The flat body (or the form). A sandbox key (`pk_test_…`) never makes a live invoice; a
-   * live key (`pk_live_…`) makes a test one when `test_mode` asks, as the private API does.
-   */
-  const testModeOf = (account: Account & { testKey: boolean }, value: unknown) =>
-    account.testKey || value === true || value === 'true' || value === '1' || value === 1;
-  const createFrom = (req: FastifyRequest) => {
+  /** `findings`: faults found before the checks (the `/hpp/` link's missing service). */
+  const create = (req: FastifyRequest, fields: unknown, findings: Record<string, string> = {}) => {
     const account = accountOf(req);
-    const attributes = tolerantInvoiceFields(req.body ?? {}, { referenceOptional: true });
+    const attributes = publicInvoiceFields(fields);
     return createInvoice(ctx, account, {
       attributes,
-      findings: schemaFindings(PublicInvoiceRequest, attributes),
-      testMode: (fields) => testModeOf(account, fields.test_mode),
+      findings: { ...schemaFindings(PublicInvoiceRequest, attributes), ...findings },
+      testMode: (checked) => testModeOf(account, checked.test_mode),
     });
   };
+  /**
+   * A browser's answer: the payment page, also for the same form sent again (the back
+   * button, a reload), so the payer lands on the invoice already made; a reference id that
+   * names a different invoice is the API's 409 with that invoice.
+   */
+  const process = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    fields: unknown,
+    findings?: Record<string, string>,
+  ) => {
+    const { outcome, payment } = await create(req, fields, findings);
+    if (outcome === 'conflict') return send(reply, 409, await render(accountOf(req), payment));
+    // the address names a payment: no cache keeps it, no Referer carries it on (as /hpp/?cpi=)
+    return reply
+      .header('cache-control', 'no-store')
+      .header('referrer-policy', 'no-referrer')
+      .redirect(`${ctx.publicUrl}/pay/${payment.publicId}`, 302);
+  };
+  return { render, create, process };
+}
+
+const publicApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app, { ctx }) => {
+  setUpWire(app);
+  const reads = publicAuth(ctx, { creates: false });
+  const creates = publicAuth(ctx, { creates: true });
+  const invoices = publicInvoices(ctx);
+  const renderPublic = invoices.render;
 
   app.post(
     '/payment-prerequest',
@@ -294,9 +352,7 @@ const publicApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app, { ctx
       const account = accountOf(req);
       const currency = (req.body as Prerequest).currency.toUpperCase();
       if (!isCurrency(currency)) throw fieldError({ currency: 'This value is not a valid currency.' });
-      const offered = (await engine.listServices(account.merchant.id))
-        .map(toPmService)
-        .filter((s): s is PmService => s !== null && s.currency === currency && s.engine?.enabled === true);
+      const offered = await activeServices(ctx, account, currency);
       const services = Object.fromEntries(
         offered.map((s) => [
           s.code,
@@ -336,18 +392,15 @@ const publicApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app, { ctx
   refuseOtherMethods(app, '/payment-prerequest', ['POST']);
 
   app.post('/payment-invoices', { preValidation: creates }, async (req, reply) => {
-    const { outcome, payment } = await createFrom(req);
+    const { outcome, payment } = await invoices.create(req, req.body ?? {});
     return send(reply, outcome === 'created' ? 201 : 409, await renderPublic(accountOf(req), payment));
   });
   refuseOtherMethods(app, '/payment-invoices', ['POST']);
 
   // The HTML form of a merchant's page: the browser lands on the payment page.
-  app.post('/payment-invoices/process', { preValidation: creates }, async (req, reply) => {
-    const { outcome, payment } = await createFrom(req);
-    // a form sent again (the back button) leads to the same page
-    if (outcome === 'conflict') return send(reply, 409, await renderPublic(accountOf(req), payment));
-    return reply.redirect(`${ctx.publicUrl}/pay/${payment.publicId}`, 302);
-  });
+  app.post('/payment-invoices/process', { preValidation: creates }, async (req, reply) =>
+    invoices.process(req, reply, req.body ?? {}),
+  );
   refuseOtherMethods(app, '/payment-invoices/process', ['POST']);
 
   app.get<{ Params: { id: string } }>(
@@ -356,7 +409,7 @@ const publicApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app, { ctx
     async (req, reply) => {
       const account = accountOf(req);
       const publicId = publicIdOf(req.params.id);
-      const payment = publicId ? await engine.getPayment({ publicId }, account.merchant.id) : null;
+      const payment = publicId ? await ctx.engine.getPayment({ publicId }, account.merchant.id) : null;
       if (!payment) throw statusError(404);
       return send(reply, 200, await renderPublic(account, payment));
     },
@@ -373,6 +426,71 @@ const publicApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app, { ctx
   });
   app.get('/static/account.svg', async (_req, reply) => svg(reply, 'SHOP'));
 };
+
+// ---- the hosted checkout link ----
+
+/**
+ * The service of a `/hpp/` link that names none (PayCore's checkout form makes it optional):
+ * the account's one active payer-facing service for the currency. With none or several, a finding on
+ * `service` that says so (Corefy's checkout would offer a choice of methods; Kopek has no such
+ * page). A currency that is none leaves `service` blank, reported beside the currency's fault.
+ */
+async function checkoutService(
+  ctx: InvoiceContext,
+  account: Account,
+  fields: Record<string, unknown>,
+): Promise<{ service?: string; findings: Record<string, string> }> {
+  if (fields.service !== undefined && fields.service !== '') return { findings: {} };
+  const currency = typeof fields.currency === 'string' ? fields.currency.toUpperCase() : '';
+  if (!isCurrency(currency)) return { findings: {} };
+  // A payer's link means a payer's method: the test service (outcome chosen by a field, for
+  // merchants' automated tests) is never picked for them.
+  const offered = (await activeServices(ctx, account, currency)).filter((s) => s.method.code !== 'test');
+  if (offered.length === 1) return { service: offered[0]!.code, findings: {} };
+  const service =
+    offered.length === 0
+      ? `The account has no service for ${currency}.`
+      : `This value should not be blank: the account has several services for ${currency} (${offered.map((s) => s.code).join(', ')}).`;
+  return { findings: { service } };
+}
+
+/**
+ * `/hpp/?public_key=…&currency=…&amount=…&customer[reference_id]=…`: the checkout link that
+ * Corefy's widget (merchant-widget-js) and merchants build, and PayCore's `<form
+ * action="…/hpp/" method="get">` sends (POSTed too). It is the HTML form of `POST
+ * /public-api/payment-invoices/process` in a URL, answered by the same code: the same checks,
+ * refusals and answers, in the API's words (`service` may be left out, see checkoutService).
+ * The payment pages own the address (`/hpp/?cpi=` is theirs) and hand these requests over.
+ */
+export function hppCheckout(gateway: Pick<Gateway, 'engine' | 'config'>): PageHandoff {
+  const ctx = invoiceContext(gateway);
+  const invoices = publicInvoices(ctx);
+  // the pages' form parser keeps names as sent: brackets are read here, as the API's parser does
+  const fieldsOf = (req: FastifyRequest): Record<string, unknown> => {
+    if (req.method === 'POST') return nestForm(Object.entries((req.body ?? {}) as Record<string, string>));
+    const at = req.url.indexOf('?');
+    return at === -1 ? {} : formToObject(req.url.slice(at + 1));
+  };
+  return {
+    path: '/hpp',
+    // a link to an invoice (`cpi`) is the pages'; a HEAD (a link checker) makes no invoice
+    accepts: (req) => {
+      if (req.method === 'HEAD') return false;
+      const fields = fieldsOf(req);
+      return fields.public_key !== undefined && (fields.cpi === undefined || fields.cpi === '');
+    },
+    handle: async (req, reply) => {
+      try {
+        const fields = fieldsOf(req);
+        await authenticatePublic(ctx, req, fields.public_key, { creates: true });
+        const { service, findings } = await checkoutService(ctx, accountOf(req), fields);
+        return await invoices.process(req, reply, service ? { ...fields, service } : fields, findings);
+      } catch (error) {
+        return sendFailure(error, req, reply);
+      }
+    },
+  };
+}
 
 /** A plain badge for method logos and the default account icon, served by Kopek itself. */
 function svg(reply: FastifyReply, label: string) {

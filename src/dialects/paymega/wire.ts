@@ -75,21 +75,38 @@ const invoiceFields = {
   return_urls: Type.Optional(ReturnUrls),
   callback_url: Type.Optional(Url),
   gateway_options: Type.Optional(FreeObject),
-  expires: Type.Optional(Str({ maxLength: 64, description: 'DateTime, 14 minutes to 2 days ahead' })),
+  /**
+   * The spec writes a DateTime; PayCore's checkout reference documents an int UNIX timestamp,
+   * which its widget passes as a number (a string of digits in a query). Either is read
+   * (routes.ts), in the same window; any other value is "not a valid datetime".
+   */
+  expires: Type.Optional(
+    Type.Union([Type.Integer(), Str({ maxLength: 64 })], {
+      description: 'DateTime, or UNIX seconds (an integer or a string of digits); 14 minutes to 2 days ahead',
+      errorMessage: 'This value is not a valid datetime.',
+    }),
+  ),
 };
 
 export const InvoiceAttributes = Type.Object(invoiceFields);
 export type InvoiceAttributes = Static<typeof InvoiceAttributes>;
 
 export const PrivateInvoiceRequest = Type.Object({
-  data: Type.Object({ type: Type.Literal('payment-invoices'), attributes: InvoiceAttributes }),
+  data: Type.Object({
+    // the spec writes the plural; clients also send the singular (a Laravel one does), which
+    // Paymega's platform does not refuse
+    type: Type.Union([Type.Literal('payment-invoices'), Type.Literal('payment-invoice')]),
+    attributes: InvoiceAttributes,
+  }),
 });
 export type PrivateInvoiceRequest = Static<typeof PrivateInvoiceRequest>;
 
 /**
- * The public API's flat body (and the HTML form's fields). `reference_id` is generated when
- * missing. `test_mode`: a `pk_test_…` key makes test invoices whatever the body says; a
- * `pk_live_…` key goes by the field, as the private API does (a form writes it as `1`/`true`).
+ * The public API's flat body (and the HTML form's fields, and the `/hpp/` link's query).
+ * `reference_id` is generated when missing; `fields` (the JS SDK's name) is read as
+ * `service_fields` when those are absent (map.ts, `publicInvoiceFields`). `test_mode`: a
+ * `pk_test_…` key makes test invoices whatever the body says; a `pk_live_…` key goes by the
+ * field, as the private API does (a form writes it as `1`/`true`).
  */
 export const PublicInvoiceRequest = Type.Object({
   public_key: PublicKey,
@@ -186,6 +203,11 @@ export const PrivateInvoice = Type.Object({
     processed_deposit: NullableNum,
     metadata: FreeObject,
     flow_data: FlowData,
+    /**
+     * Not in the spec: Corefy's own documents carry it, and clients written for Corefy (IqSoft's
+     * integration, a Next.js one) send the payer to it. The payment page; null without one.
+     */
+    hpp_url: NullableText,
     flow: Type.String(),
     payment_flow: Type.String(),
     created: Num,

@@ -8,6 +8,8 @@ import { pageLimits } from './security.ts';
  * The payment-page addresses the emulated providers hand out, each redirected to the one
  * hosted page: Paymega's `/hpp/?cpi=cpi_<publicId>` and PayKeeper's `/bill/<invoice id>/`.
  * A merchant that builds such links itself keeps working after changing only the host.
+ * Paymega's checkout link without an invoice (`/hpp/?public_key=…&amount=…`, also POSTed)
+ * creates one: the dialect answers it (its PageHandoff), as its API answers the same form.
  */
 type InvoiceParams = { Params: { invoiceId: string } };
 
@@ -25,14 +27,21 @@ export function registerAliasRoutes(app: FastifyInstance, pages: Pages): void {
       .redirect(`/pay/${publicId}${isLang(lang) ? `?lang=${lang}` : ''}`, 302);
   };
 
+  const handoffs = pages.gateway.dialects.flatMap((d) => d.pageHandoffs?.(pages.gateway) ?? []);
+
   const hpp = async (req: FastifyRequest, reply: FastifyReply) => {
+    const handoff = handoffs.find((h) => h.path === '/hpp' && h.accepts(req));
+    if (handoff) return handoff.handle(req, reply);
+    if (req.method === 'POST') return sendError(pages, req, reply, 'notFound');
     const cpi = (req.query as Record<string, unknown>).cpi;
     const publicId = typeof cpi === 'string' && cpi.startsWith('cpi_') ? cpi.slice(4) : '';
     if (!publicIdPattern.test(publicId)) return sendError(pages, req, reply, 'notFound');
     return toPay(req, reply, publicId);
   };
-  app.get('/hpp', hpp);
-  app.get('/hpp/', hpp);
+  for (const url of ['/hpp', '/hpp/']) {
+    app.get(url, hpp);
+    app.post(url, hpp);
+  }
 
   const bill = async (req: FastifyRequest<InvoiceParams>, reply: FastifyReply) => {
     const { invoiceId } = req.params;

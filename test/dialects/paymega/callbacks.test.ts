@@ -84,6 +84,7 @@ for (const flavor of await testFlavors()) {
       });
       assert.equal(await deliverAll(), 1);
       assert.equal(verified(receiver.received[0]!).attributes.status, 'process_pending');
+      assert.equal(JSON.parse(receiver.received[0]!.body).data.attributes.hpp_url, created.pageUrl);
 
       gw.clock.advance(3_000);
       const paid = unwrap(

@@ -465,6 +465,299 @@ for (const flavor of await testFlavors()) {
       });
     });
 
+    describe('clients written for Corefy', () => {
+      it('data.type "payment-invoice" (singular) creates too; any other type is still refused', async () => {
+        const send = (type: unknown) =>
+          app.inject({
+            method: 'POST',
+            url: '/api/payment-invoices',
+            headers: basicAuth(shop),
+            payload: { data: { type, attributes: base() } },
+          });
+        const singular = await send('payment-invoice');
+        assert.equal(singular.statusCode, 201, singular.body);
+        assert.equal(singular.json().data.type, 'payment-invoices', 'answered as always');
+        for (const type of ['payments', 'payment-invoicess', 'Payment-Invoice', '', 5]) {
+          const res = await send(type);
+          assert.equal(res.statusCode, 422, `${type} ${res.body}`);
+          assert.deepEqual(res.json(), {
+            errors: { 'data.type': 'The value you selected is not a valid choice.' },
+          });
+        }
+      });
+
+      it('expires as UNIX seconds: a JSON integer or a string of digits, in the same window', async () => {
+        const seconds = (minutes: number) => Math.floor(gw.clock.ms / 1000) + minutes * 60;
+        for (const expires of [seconds(60), String(seconds(60)), ` ${seconds(60)} `, seconds(2 * 24 * 60)]) {
+          const res = await createPrivate({ ...base(), expires });
+          assert.equal(res.statusCode, 201, `${JSON.stringify(expires)} ${res.body}`);
+          const payment = await paymentOf(res.json().data.id);
+          assert.equal(payment?.expiresAt.getTime(), Number(expires) * 1000);
+        }
+        const window = 'This value should be between 14 minutes and 2 days from now.';
+        const notADatetime = 'This value is not a valid datetime.';
+        for (const [expires, message] of [
+          [seconds(13), window],
+          [String(seconds(13)), window],
+          [seconds(2 * 24 * 60 + 1), window],
+          [0, window],
+          [seconds(60) + 0.5, notADatetime],
+          [-seconds(60), notADatetime],
+          [1e21, notADatetime],
+          ['9'.repeat(30), notADatetime],
+          [`${seconds(60)}s`, notADatetime],
+          [true, notADatetime],
+          [{ at: seconds(60) }, notADatetime],
+        ] as const) {
+          const res = await createPrivate({ ...base(), expires });
+          assert.equal(res.statusCode, 422, `${JSON.stringify(expires)} ${res.body}`);
+          assert.deepEqual(res.json(), { errors: { expires: message } }, JSON.stringify(expires));
+        }
+        // the public API and the form alike
+        const pub = await createPublic({ ...base(), expires: seconds(30) });
+        assert.equal(pub.statusCode, 201, pub.body);
+        const html = await app.inject({
+          method: 'POST',
+          url: '/public-api/payment-invoices/process',
+          headers: form,
+          payload: new URLSearchParams({
+            public_key: shop.public_key,
+            ...base(),
+            amount: '10',
+            expires: String(seconds(30)),
+          }).toString(),
+        });
+        assert.equal(html.statusCode, 302, html.body);
+      });
+
+      it('the JS SDK (msdk): `fields` are the service fields, `description: ""` is none', async () => {
+        // createPaymentInvoice's body, defaults included
+        const sdk = {
+          ...base(),
+          service: 'test_usd_test',
+          description: '',
+          fields: { status: 'processed' },
+          metadata: {},
+        };
+        const res = await createPublic(sdk);
+        assert.equal(res.statusCode, 201, res.body);
+        assert.equal(res.json().data.status, 'processed');
+        assert.equal(res.json().data.description, null);
+        // service_fields, when sent, are the ones read
+        const both = await createPublic({
+          ...sdk,
+          reference_id: newReference(),
+          service_fields: { status: 'fail' },
+        });
+        assert.equal(both.json().data.status, 'process_failed', both.body);
+        // what the fields say is checked as service_fields are, and named so
+        const bad = await createPublic({ ...sdk, reference_id: newReference(), fields: { status: 'win!' } });
+        assert.equal(bad.statusCode, 422);
+        assert.deepEqual(bad.json(), { errors: { 'service_fields.status': 'This value is not valid.' } });
+        // the private API goes by the spec's name only
+        const priv = await createPrivate({
+          ...base(),
+          service: 'test_usd_test',
+          fields: { status: 'processed' },
+        });
+        assert.equal(priv.statusCode, 422);
+        assert.deepEqual(priv.json(), {
+          errors: { 'service_fields.status': 'This value should not be blank.' },
+        });
+      });
+
+      it('hpp_url: the payment page in every private document; null for the test service', async () => {
+        const created = await createInvoiceViaApi(app, shop);
+        const attributes = created.document.data.attributes;
+        assert.equal(attributes.hpp_url, created.pageUrl);
+        assert.equal(attributes.hpp_url, `http://kopek.test/pay/${created.publicId}`);
+        const read = await app.inject({
+          method: 'GET',
+          url: `/api/payment-invoices/${created.id}`,
+          headers: basicAuth(shop),
+        });
+        assert.equal(read.json().data.attributes.hpp_url, created.pageUrl);
+        const list = await app.inject({
+          method: 'GET',
+          url: `/api/payment-invoices?filter[reference_id]=${encodeURIComponent(String(attributes.reference_id))}`,
+          headers: basicAuth(shop),
+        });
+        assert.equal(list.json().data[0].attributes.hpp_url, created.pageUrl);
+        const test = await createPrivate({
+          ...base(),
+          service: 'test_usd_test',
+          service_fields: { status: 'pending' },
+        });
+        assert.equal(test.statusCode, 201, test.body);
+        assert.equal(test.json().data.attributes.hpp_url, null);
+        // the public document stays as the spec writes it: the page is active_payment's action
+        const pub = await createPublic(base());
+        assert.ok(!('hpp_url' in pub.json().data));
+      });
+    });
+
+    describe('the checkout link /hpp/ (Corefy’s widget, PayCore’s checkout form)', () => {
+      /** What merchant-widget-js's buildFrameSrc writes: qs.stringify, brackets escaped. */
+      const link = (fields: Record<string, string>, path = '/hpp/') =>
+        `${path}?${new URLSearchParams({ public_key: shop.public_key, ...fields })}`;
+      const widget = (more: Record<string, string> = {}) => ({
+        currency: 'USD',
+        amount: '25.5',
+        service: 'payment_card_usd_hpp',
+        reference_id: newReference(),
+        description: 'Order 7',
+        expires: String(Math.floor(gw.clock.ms / 1000) + 3600),
+        'customer[reference_id]': 'c-7',
+        'customer[email]': 'c7@shop.test',
+        'display[hide_footer]': 'true',
+        lang: 'en',
+        ...more,
+      });
+      const pageOf = (res: { headers: Record<string, unknown> }) =>
+        /^http:\/\/kopek\.test\/pay\/([0-9A-Za-z]{16})$/.exec(String(res.headers.location))?.[1];
+
+      it('creates the invoice the link describes and sends the browser to its page', async () => {
+        const fields = widget();
+        const res = await app.inject({ method: 'GET', url: link(fields) });
+        assert.equal(res.statusCode, 302, res.body);
+        assert.equal(res.headers['cache-control'], 'no-store');
+        const publicId = pageOf(res);
+        assert.ok(publicId, String(res.headers.location));
+        const payment = await gw.engine.getPayment({ publicId }, shop.merchantId);
+        assert.equal(payment?.amountMinor, 25_50n);
+        assert.equal(payment?.externalId, fields.reference_id);
+        assert.equal(payment?.description, 'Order 7');
+        assert.equal(payment?.expiresAt.getTime(), Number(fields.expires) * 1000);
+        assert.deepEqual(payment?.customer, { id: 'c-7', email: 'c7@shop.test' });
+        assert.equal(payment?.origin, 'paymega');
+        // the same link again (a reload, the back button): the same invoice's page
+        const again = await app.inject({ method: 'GET', url: link(fields, '/hpp') });
+        assert.equal(again.statusCode, 302, again.body);
+        assert.equal(pageOf(again), publicId);
+        // brackets as typed, and the form POSTed to /hpp/
+        const typed = await app.inject({
+          method: 'GET',
+          url: `/hpp?public_key=${shop.public_key}&currency=USD&amount=3&service=payment_card_usd_hpp&customer[reference_id]=c-8&customer[address][city]=Kyiv`,
+        });
+        assert.equal(typed.statusCode, 302, typed.body);
+        assert.deepEqual(
+          (await gw.engine.getPayment({ publicId: pageOf(typed)! }, shop.merchantId))?.customer,
+          {
+            id: 'c-8',
+            address: { city: 'Kyiv' },
+          },
+        );
+        const posted = await app.inject({
+          method: 'POST',
+          url: '/hpp/',
+          headers: form,
+          payload: new URLSearchParams({ public_key: shop.public_key, ...widget() }).toString(),
+        });
+        assert.equal(posted.statusCode, 302, posted.body);
+        assert.ok(pageOf(posted));
+      });
+
+      it('answers what the HTML form of the public API answers, in its words', async () => {
+        const zero = await app.inject({ method: 'GET', url: link(widget({ amount: '0', expires: '5' })) });
+        assert.equal(zero.statusCode, 422);
+        assert.match(String(zero.headers['content-type']), /^application\/json$/);
+        assert.deepEqual(zero.json(), {
+          errors: {
+            amount: 'This value should be greater than 0.',
+            expires: 'This value should be between 14 minutes and 2 days from now.',
+          },
+        });
+        const stranger = await app.inject({
+          method: 'GET',
+          url: link(widget(), '/hpp/').replace(shop.public_key, 'pk_test_nope'),
+        });
+        assert.equal(stranger.statusCode, 401);
+        assert.deepEqual(stranger.json(), { errors: [{ status: 'Unauthorized', code: '401' }] });
+        const closed = await paymegaMerchant(gw.engine, 'Closed shop', { publicAccess: false });
+        const refused = await app.inject({
+          method: 'GET',
+          url: `/hpp/?${new URLSearchParams({ ...widget(), public_key: closed.public_key })}`,
+        });
+        assert.equal(refused.statusCode, 403);
+        assert.deepEqual(refused.json(), { errors: [{ status: 'Forbidden', code: '403' }] });
+        // a reference id of another invoice: the API's 409 with that invoice
+        const fields = widget();
+        const first = await app.inject({ method: 'GET', url: link(fields) });
+        const other = await app.inject({ method: 'GET', url: link({ ...fields, amount: '99' }) });
+        assert.equal(other.statusCode, 409, other.body);
+        assert.equal(other.json().data.id, `cpi_${pageOf(first)}`);
+        assert.equal(other.json().data.amount, 25.5);
+      });
+
+      it('without a service: the account’s one payer service for the currency, else a 422 that says why', async () => {
+        const { service: _, ...noService } = widget();
+        // one card service for EUR in the default catalogue
+        const eur = await app.inject({ method: 'GET', url: link({ ...noService, currency: 'EUR' }) });
+        assert.equal(eur.statusCode, 302, eur.body);
+        const payment = await gw.engine.getPayment({ publicId: pageOf(eur)! }, shop.merchantId);
+        assert.equal(payment?.currency, 'EUR');
+        const invoice = await app.inject({
+          method: 'GET',
+          url: `/api/payment-invoices/cpi_${pageOf(eur)}`,
+          headers: basicAuth(shop),
+        });
+        assert.equal(invoice.json().data.relationships['payment-service'].data.id, 'payment_card_eur_hpp');
+        // an empty input is no service either
+        const empty = await app.inject({
+          method: 'GET',
+          url: link({ ...noService, currency: 'EUR', service: '' }),
+        });
+        assert.equal(empty.statusCode, 302, empty.body);
+        // card and test for USD: a payer's link never lands on the test service
+        const usd = await app.inject({
+          method: 'GET',
+          url: link({ ...noService, reference_id: newReference() }),
+        });
+        assert.equal(usd.statusCode, 302, usd.body);
+        const usdInvoice = await app.inject({
+          method: 'GET',
+          url: `/api/payment-invoices/cpi_${pageOf(usd)}`,
+          headers: basicAuth(shop),
+        });
+        assert.equal(usdInvoice.json().data.relationships['payment-service'].data.id, 'payment_card_usd_hpp');
+        const gbp = await app.inject({ method: 'GET', url: link({ ...noService, currency: 'GBP' }) });
+        assert.equal(gbp.statusCode, 422);
+        assert.deepEqual(gbp.json(), { errors: { service: 'The account has no service for GBP.' } });
+        const xxx = await app.inject({ method: 'GET', url: link({ ...noService, currency: 'XXX' }) });
+        assert.deepEqual(xxx.json(), {
+          errors: {
+            service: 'This value should not be blank.',
+            currency: 'This value is not a valid currency.',
+          },
+        });
+      });
+
+      it('a link to an invoice, a link without a key, and a HEAD stay the pages’', async () => {
+        const mine = await createInvoiceViaApi(app, shop);
+        const byCpi = await app.inject({ method: 'GET', url: link({ cpi: mine.id }) });
+        assert.equal(byCpi.statusCode, 302);
+        assert.equal(byCpi.headers.location, `/pay/${mine.publicId}`);
+        const newest = async () =>
+          (await gw.engine.listPayments({ merchantId: shop.merchantId, limit: 1 }))[0]?.id;
+        const before = await newest();
+        for (const url of ['/hpp/?currency=USD&amount=5', '/hpp/']) {
+          const res = await app.inject({ method: 'GET', url });
+          assert.equal(res.statusCode, 404, url);
+          assert.match(String(res.headers['content-type']), /^text\/html/, url);
+        }
+        const head = await app.inject({ method: 'HEAD', url: link(widget()) });
+        assert.equal(head.statusCode, 404);
+        const keyless = await app.inject({
+          method: 'POST',
+          url: '/hpp/',
+          headers: form,
+          payload: 'currency=USD',
+        });
+        assert.equal(keyless.statusCode, 404);
+        assert.equal(await newest(), before, 'no invoice made');
+      });
+    });
+
     describe('HTTP details', () => {
       it('405 names the methods a path takes, OPTIONS included', async () => {
         for (const [method, url, allow] of [

@@ -117,6 +117,8 @@ export type ShapeOptions = {
   dynamicKeys?: readonly string[];
   /** Paths (suffixes) where either side may be null: facts the spec's example knew and ours may not. */
   nullable?: readonly string[];
+  /** Paths (suffixes, `a.key`) of keys ours may have and the spec's example lacks. */
+  extraKeys?: readonly string[];
 };
 
 const matches = (path: string, suffixes: readonly string[] = []) =>
@@ -156,7 +158,9 @@ export function shapeDiff(
   }
   const problems: string[] = [];
   for (const key of Object.keys(e)) if (!(key in a)) problems.push(`${at}: missing "${key}"`);
-  for (const key of Object.keys(a)) if (!(key in e)) problems.push(`${at}: unexpected "${key}"`);
+  for (const key of Object.keys(a))
+    if (!(key in e) && !matches(path ? `${path}.${key}` : key, options.extraKeys))
+      problems.push(`${at}: unexpected "${key}"`);
   for (const key of Object.keys(e))
     if (key in a) problems.push(...shapeDiff(e[key], a[key], options, path ? `${path}.${key}` : key));
   return problems;
