@@ -57,8 +57,9 @@ export type ConnectorOutcome =
       message: string;
       connectorData: ConnectorData;
       /**
-       * continue3ds only: the bank refused this answer (forged, damaged, or from another
-       * challenge) but not the authorization. The challenge is still open and the payer's
+       * A 3-D Secure continuation only (continue3ds, or status asked about one): the bank
+       * refused this answer (forged, damaged, or from another challenge), or never received
+       * it, but did not decline the authorization. The challenge is still open and the payer's
        * genuine answer may still come: the attempt goes on.
        */
       challengeOpen?: boolean;

@@ -156,15 +156,24 @@ export class SimulatorBank implements Connector {
   }
 
   /**
-   * What became of operation `input.operationId`. An id the bank never received is answered
-   * `declined` (rc 25, "no such operation"), not `unknown`: every call is recorded before it is
-   * answered, so an id missing here was never done, and will not be done later. The engine's
-   * janitor can fail the payment at once instead of asking forever. `unknown` is kept for an
-   * authorization whose payer is still at the ACS.
+   * What became of operation `input.operationId`. Every call is recorded before it is answered,
+   * and a question waits for a call on the same operation being done (a 3-D Secure continuation
+   * is done under its authorization's lock, `connectorData.authOperationId`, and so is the
+   * question about it). So an id missing here was never received: it was not done, and will not
+   * be unless it arrives later (a call still on its way: the engine asks only once its timeout
+   * is well past). What that means depends on the operation:
+   * - a 3-D Secure continuation never received: the payer's answer did not reach the bank, so
+   *   the authorization is not declined. While its challenge is open the answer is `declined`
+   *   with `challengeOpen` (rc 25): the engine gives the payer the challenge back. Once the
+   *   challenge has lapsed, or was settled otherwise, the authorization's outcome is the answer.
+   * - anything else never received: `declined` (rc 25, "no such operation"), not `unknown`, so
+   *   the engine's janitor settles it at once instead of asking forever.
+   * `unknown` is kept for an authorization whose payer is still at the ACS.
    */
   async status(input: StatusInput): Promise<ConnectorOutcome> {
     input.signal.throwIfAborted();
-    const outcome = await this.#lock.run(operationKey(input.operationId), () => this.#status(input));
+    const lockedBy = text(input.connectorData.authOperationId) || input.operationId;
+    const outcome = await this.#lock.run(operationKey(lockedBy), () => this.#status(input));
     return this.#answer({ outcome, hang: false }, input.signal);
   }
 
@@ -515,7 +524,23 @@ export class SimulatorBank implements Connector {
     if (bankRef) {
       const auth = await this.#lock.run(authorizationKey(bankRef), () => this.#authorization(bankRef));
       const applied = auth?.applied.find((a) => a.operationId === input.operationId);
-      if (applied) return applied.outcome;
+      return applied ? applied.outcome : noSuchOperation(input.operationId);
+    }
+    // A continuation of a challenged authorization that never arrived (no bankRef before one is
+    // approved): what the authorization is now says what became of the payment.
+    const authOperationId = text(input.connectorData.authOperationId);
+    const auth = authOperationId === input.operationId ? undefined : await this.#operation(authOperationId);
+    if (auth?.type === 'authorize' && auth.threeDs) {
+      if (auth.outcome.kind !== 'challenge') return auth.outcome;
+      if (this.#now().getTime() >= Date.parse(auth.threeDs.expiresAt)) return this.#expireChallenge(auth);
+      return {
+        kind: 'declined',
+        reason: 'processing_error',
+        rc: simRc.noSuchRecord,
+        message: 'No such 3-D Secure answer: the bank never received it; the challenge is still open',
+        connectorData: { authOperationId },
+        challengeOpen: true,
+      };
     }
     return noSuchOperation(input.operationId);
   }

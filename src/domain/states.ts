@@ -27,8 +27,9 @@ export const paymentMachine = {
   // back to created when an attempt is declined and the payer may try another card
   pending: ['created', 'unknown', 'authorized', 'captured', 'failed', 'canceled', 'expired'],
   // the bank did not answer in time; a status query settles it (a decline reopens the
-  // payment like any declined attempt while attempts and time remain)
-  unknown: ['created', 'authorized', 'captured', 'failed'],
+  // payment like any declined attempt while attempts and time remain). Back to pending: a
+  // 3-DS answer the bank never received, so the payer is given the challenge again
+  unknown: ['created', 'pending', 'authorized', 'captured', 'failed'],
   authorized: ['captured', 'canceled', 'expired'],
   captured: ['partially_refunded', 'refunded'],
   partially_refunded: ['refunded'],
@@ -101,3 +102,20 @@ export const refundableStates = [
 ] as const satisfies readonly PaymentStatus[];
 /** States in which the payer may still pay. */
 export const payableStates = ['created'] as const satisfies readonly PaymentStatus[];
+
+/**
+ * What a payment's deadline (`expires_at`) does to it once passed: a payment nobody paid, or
+ * whose payer left the bank's 3-D Secure page (nothing is with the bank), `expire`s; an
+ * uncaptured hold `lapse`s (capturing is over; its money is released in the books). Null when
+ * it is not due, when the deadline no longer concerns it, or while an operation is with the
+ * bank (`opInFlight`): that answer decides, and the deadline applies once it has come.
+ * A void is the one thing a hold past its deadline still takes (holds.ts).
+ */
+export function deadlineAction(
+  p: { status: PaymentStatus; expiresAtMs: number; awaitingChallenge: boolean; opInFlight: boolean },
+  nowMs: number,
+): 'expire' | 'lapse' | null {
+  if (p.expiresAtMs > nowMs || p.opInFlight) return null;
+  if (p.status === 'created' || (p.status === 'pending' && p.awaitingChallenge)) return 'expire';
+  return p.status === 'authorized' ? 'lapse' : null;
+}

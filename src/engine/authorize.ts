@@ -15,9 +15,10 @@ import { inTransaction, inTransactionOrRollback, Rollback } from '../store/trans
 import { callBank, connectorFor } from './bank.ts';
 import { lockCard, sealAttempt } from './card-store.ts';
 import type { EngineDeps } from './context.ts';
+import { expirePastDeadline } from './deadline.ts';
 import { voidPayment } from './holds.ts';
 import { mustPost } from './ledger.ts';
-import { lockPayment, updatePayment } from './payment-store.ts';
+import { lockPayment, noChallenge, updatePayment, withChallenge } from './payment-store.ts';
 import { type Payment, toPayment } from './payment-view.ts';
 
 export type PayResult = { payment: Payment; outcome: ConnectorOutcome['kind'] };
@@ -83,10 +84,8 @@ export async function attemptCard(
     async (trx): Promise<Result<PaymentRow, EngineError>> => {
       const row = await lockPayment(trx, deps.database.flavor, input.payment, input.merchantId);
       if (!row) return fail(engineError('payment_not_found'));
-      if (row.status === 'created' && Number(row.expires_at) <= now.getTime()) {
-        await updatePayment(trx, deps, row, 'expired', {}, { by: 'payer attempt after expiry' });
+      if (await expirePastDeadline(trx, deps, row, 'payer attempt after expiry'))
         return fail(engineError('payment_expired'));
-      }
       if (row.status === 'expired') return fail(engineError('payment_expired'));
       if (row.status !== 'created')
         return fail(engineError('illegal_transition', { detail: `payment is ${row.status}` }));
@@ -120,9 +119,11 @@ export async function attemptCard(
         card_holder: view.holder,
         card_expiry: view.expiry,
         system: row.system === 'card' ? 'card' : row.system,
-        challenge: null,
+        ...noChallenge,
         decline_reason: null,
         decline_message: null,
+        // a janitor's wait before asking about an earlier attempt is not this one's
+        next_check_at: null,
       });
       if (!after) return fail(engineError('illegal_transition'));
       // the card this payment registers or saves keeps the number, sealed, from now on
@@ -168,21 +169,13 @@ export async function continueThreeDs(
           engineError('illegal_transition', { detail: `payment is ${row.status}, no 3-DS step awaited` }),
         );
       // Past the payment's deadline no answer counts, however genuine: the payment expires.
-      if (Number(row.expires_at) <= deps.now().getTime()) {
-        await updatePayment(
-          trx,
-          deps,
-          row,
-          'expired',
-          { challenge: null },
-          { by: '3-DS answer after expiry' },
-        );
+      if (await expirePastDeadline(trx, deps, row, '3-DS answer after expiry'))
         return fail(engineError('payment_expired'));
-      }
-      // Claim the step, so a double-submitted ACS form reaches the bank once.
+      // Claim the step, so a double-submitted ACS form reaches the bank once. A janitor's wait
+      // left from asking about the lapsed challenge or an earlier continuation is not this one's.
       const after = await trx
         .updateTable('payments')
-        .set({ op_in_flight: '3ds', op_started_at: deps.now().getTime() })
+        .set({ op_in_flight: '3ds', op_started_at: deps.now().getTime(), next_check_at: null })
         .where('id', '=', row.id)
         .where('op_in_flight', 'is', null)
         .returningAll()
@@ -204,15 +197,9 @@ export async function continueThreeDs(
   );
   // The bank refused this answer, not the authorization (forged, damaged, or from another
   // challenge, e.g. a stale one re-posted by the back button): whoever sent it may not be the
-  // payer, so the attempt goes on and waits for the genuine answer. Only the claim is released.
+  // payer, so the attempt goes on and waits for the genuine answer.
   if (outcome.kind === 'declined' && outcome.challengeOpen) {
-    await deps.database.db
-      .updateTable('payments')
-      .set({ op_in_flight: null, op_started_at: null })
-      .where('id', '=', row.id)
-      .where('status', '=', 'pending')
-      .where('op_in_flight', '=', '3ds')
-      .execute();
+    await reopenChallenge(deps, row.id, operationId);
     deps.log.info(
       { paymentId: row.id.toString() },
       '3-DS answer refused by the bank; the challenge stays open',
@@ -220,6 +207,30 @@ export async function continueThreeDs(
     return fail(engineError('invalid_argument', { field: 'threeDsResult', detail: outcome.message }));
   }
   return applyAuthOutcome(deps, row.id, operationId, outcome);
+}
+
+/**
+ * The bank refused a 3-DS answer, or never received it, but not the authorization: the
+ * challenge is still open, and the payment waits at it again for the payer's answer. Only the
+ * continuation's claim is released; a continuation that timed out (`unknown`) is `pending`
+ * again. False when the attempt moved on meanwhile.
+ */
+export async function reopenChallenge(
+  deps: EngineDeps,
+  paymentId: bigint,
+  operationId: string,
+): Promise<boolean> {
+  return inTransaction(deps.database, async (trx) => {
+    const row = await lockPayment(trx, deps.database.flavor, { id: paymentId });
+    if (!row?.challenge || row.op_in_flight !== '3ds' || opIdOf(row) !== operationId) return false;
+    // a wait left from asking about the continuation is not one for the challenge's lapse
+    const after = await updatePayment(trx, deps, row, 'pending', {
+      op_in_flight: null,
+      op_started_at: null,
+      next_check_at: null,
+    });
+    return after !== null;
+  });
 }
 
 /**
@@ -294,7 +305,7 @@ async function applyToRow(
           approval_code: outcome.approvalCode,
           bank_ref: outcome.bankRef,
           connector_data: connectorData,
-          challenge: null,
+          ...noChallenge,
           op_in_flight: null,
           op_started_at: null,
           paid_at: charge ? now : null,
@@ -342,7 +353,7 @@ async function applyToRow(
           decline_reason: outcome.reason,
           decline_message: outcome.message,
           connector_data: connectorData,
-          challenge: null,
+          ...noChallenge,
           op_in_flight: null,
           op_started_at: null,
         },
@@ -351,7 +362,7 @@ async function applyToRow(
     }
     case 'challenge':
       return updatePayment(trx, deps, row, 'pending', {
-        challenge: JSON.stringify(outcome.challenge),
+        ...withChallenge(outcome.challenge),
         connector_data: connectorData,
         op_in_flight: null,
         op_started_at: null,

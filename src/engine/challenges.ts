@@ -1,30 +1,34 @@
-import type { ConnectorData, ThreeDsChallenge } from '../acquiring/connector.ts';
+import type { ConnectorData } from '../acquiring/connector.ts';
 import { limits } from '../domain/limits.ts';
 import type { PaymentRow } from '../store/schema.ts';
 import { applyAuthOutcome } from './authorize.ts';
 import { callBank, connectorFor } from './bank.ts';
 import type { EngineDeps } from './context.ts';
+import { checkAgainLater } from './janitor.ts';
 
 /**
  * 3-D Secure challenges nobody answers: the payer left the bank's page. Once a challenge's own
- * deadline (`ThreeDsChallenge.expiresAt`, set by the bank) has passed, no answer can complete
- * it, and waiting for the payment's deadline would only keep the payer from trying again. The
- * bank settles a lapsed challenge when asked for the authorization's `status` (the simulator
- * declines it: not completed in time); that answer is applied like any decline, which ends the
- * attempt and opens the form again while attempts remain.
+ * deadline (`ThreeDsChallenge.expiresAt`, set by the bank, kept in `challenge_expires_at`) has
+ * passed, no answer can complete it, and waiting for the payment's deadline would only keep
+ * the payer from trying again. The bank settles a lapsed challenge when asked for the
+ * authorization's `status` (the simulator declines it: not completed in time); that answer is
+ * applied like any decline, which ends the attempt and opens the form again while attempts
+ * remain. A challenge stored without a deadline never lapses here: the payment's own expiry
+ * ends it.
  */
 
-/** The moment the challenge this row waits on lapses; null if none is awaited or the bank did not say. */
-function lapsesAt(row: PaymentRow): number | null {
-  if (row.status !== 'pending' || !row.challenge || row.op_in_flight) return null;
-  const { expiresAt } = JSON.parse(row.challenge) as ThreeDsChallenge;
-  const at = expiresAt === undefined ? Number.NaN : Date.parse(expiresAt);
-  return Number.isNaN(at) ? null : at;
-}
+/**
+ * The one rule for "the challenge has lapsed": the payment waits at the bank's page (nothing
+ * with the bank) past the moment the bank named. settleLapsedChallenges says the same in SQL.
+ */
+const lapsed = (row: PaymentRow, now: number): boolean =>
+  row.status === 'pending' &&
+  row.op_in_flight === null &&
+  row.challenge_expires_at !== null &&
+  row.challenge_expires_at <= now;
 
 async function settle(deps: EngineDeps, row: PaymentRow): Promise<boolean> {
-  const at = lapsesAt(row);
-  if (at === null || at > deps.now().getTime()) return false;
+  if (!lapsed(row, deps.now().getTime())) return false;
   const connectorData = JSON.parse(row.connector_data ?? '{}') as ConnectorData;
   const operationId = connectorData.operationId;
   if (typeof operationId !== 'string') return false;
@@ -42,7 +46,10 @@ async function settle(deps: EngineDeps, row: PaymentRow): Promise<boolean> {
   return (await applyAuthOutcome(deps, row.id, operationId, outcome)).ok;
 }
 
-/** The payer opened the page of a payment whose challenge has lapsed: settle it now. */
+/**
+ * The payer opened the page of a payment that may wait on a challenge: settle it now if it
+ * has lapsed, so the page shows the form again rather than a challenge the bank no longer takes.
+ */
 export async function settleLapsedChallenge(
   deps: EngineDeps,
   ref: { publicId: string } | { id: bigint },
@@ -55,23 +62,38 @@ export async function settleLapsedChallenge(
   return row ? settle(deps, row) : false;
 }
 
-/** The background sweep: lapsed challenges of payers who never came back. Oldest first. */
+/**
+ * The background sweep: lapsed challenges of payers who never came back, the longest lapsed
+ * first. One the bank cannot settle yet (it still says `unknown`) waits before it is asked
+ * again, as the janitor's operations do (`next_check_at`), so it never holds a place in every
+ * batch from the challenges behind it.
+ */
 export async function settleLapsedChallenges(
   deps: EngineDeps,
-  batch = limits.outboxBatchMax,
+  batch: number = limits.outboxBatchMax,
 ): Promise<number> {
+  const now = BigInt(deps.now().getTime());
   const waiting = await deps.database.db
     .selectFrom('payments')
     .selectAll()
     .where('status', '=', 'pending')
-    // Only challenges that say when they lapse: older ones would hold places in every batch
-    // (the payment's own expiry takes care of them).
-    .where('challenge', 'like', '%"expiresAt"%')
     .where('op_in_flight', 'is', null)
-    .orderBy('updated_at')
+    .where('challenge_expires_at', '<=', now)
+    .where((eb) => eb.or([eb('next_check_at', 'is', null), eb('next_check_at', '<=', now)]))
+    .orderBy('challenge_expires_at')
+    .orderBy('id')
     .limit(batch)
     .execute();
   let settled = 0;
-  for (const row of waiting) if (await settle(deps, row)) settled++;
+  for (const row of waiting) {
+    let done = false;
+    try {
+      done = await settle(deps, row);
+    } catch (error) {
+      deps.log.error({ err: error, id: row.id.toString() }, 'could not settle a lapsed 3-DS challenge');
+    }
+    if (done) settled++;
+    else await checkAgainLater(deps, 'payments', row.id, row.challenge_expires_at ?? now);
+  }
   return settled;
 }

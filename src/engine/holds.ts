@@ -1,14 +1,16 @@
 import type { ConnectorOutcome } from '../acquiring/connector.ts';
 import type { Currency } from '../domain/currency.ts';
 import { type EngineError, engineError } from '../domain/errors.ts';
-import { type FeeSchedule, feeFor } from '../domain/fees.ts';
+import { type FeeSchedule, feeFor, noFee } from '../domain/fees.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import type { Tx } from '../store/database.ts';
 import type { PaymentRow } from '../store/schema.ts';
 import { inTransaction, inTransactionOrRollback, Rollback } from '../store/transaction.ts';
 import { callBank, connectorFor } from './bank.ts';
 import type { EngineDeps } from './context.ts';
+import { expirePastDeadline, holdRelease, lapseHold } from './deadline.ts';
 import { mustPost } from './ledger.ts';
+import { toService } from './merchants.ts';
 import { lockPayment, updatePayment } from './payment-store.ts';
 import { type Payment, toPayment } from './payment-view.ts';
 
@@ -37,51 +39,31 @@ export const parseHoldOp = (text: string): ClaimedOp | null => {
 export const holdOperationId = (row: { id: bigint }, op: ClaimedOp) =>
   op.seq === null ? `${op.kind}-${row.id}` : `${op.kind}-${row.id}-${op.seq}`;
 
-/** The fee terms the payment was created under (payments.ts), applied to what is captured. */
-const feeTermsOf = (row: PaymentRow): FeeSchedule => ({
-  ratePpm: row.fee_rate_ppm,
-  fixedMinor: row.fee_fixed_minor,
-  minMinor: row.fee_min_minor,
-  maxMinor: row.fee_max_minor,
-});
-
-const releaseOf = (row: PaymentRow) => [
-  { account: 'held' as const, amountMinor: -row.authorized_minor },
-  { account: 'holds' as const, amountMinor: row.authorized_minor },
-];
-
 /**
- * An uncaptured hold past its deadline lapses: the bank lets it go on its own, and our books
- * release it too. The caller holds the row lock and has seen no capture or void in flight.
+ * The fee terms the payment was created under (payments.ts), applied to what is captured. A
+ * payment inserted without them (before 0005_money_paths, or by a process of the version
+ * before during a rolling upgrade) pays its service's terms as they are now, as every capture
+ * did before the terms were kept.
  */
-export async function lapseHold(
-  trx: Tx,
-  deps: EngineDeps,
-  row: PaymentRow,
-  by: string,
-): Promise<PaymentRow | null> {
-  const after = await updatePayment(trx, deps, row, 'expired', {}, { by });
-  if (!after) return null;
-  await mustPost(
-    trx,
-    {
-      merchantId: row.merchant_id,
-      currency: row.currency as Currency,
-      kind: 'hold_expiry',
-      refType: 'payment',
-      refId: row.id,
-      postings: releaseOf(row),
-    },
-    deps.now().getTime(),
-  );
-  return after;
+async function feeTermsOf(trx: Tx, row: PaymentRow): Promise<FeeSchedule> {
+  if (row.fee_rate_ppm !== null && row.fee_fixed_minor !== null && row.fee_min_minor !== null)
+    return {
+      ratePpm: row.fee_rate_ppm,
+      fixedMinor: row.fee_fixed_minor,
+      minMinor: row.fee_min_minor,
+      maxMinor: row.fee_max_minor,
+    };
+  const service = row.service_id
+    ? await trx.selectFrom('services').selectAll().where('id', '=', row.service_id).executeTakeFirst()
+    : undefined;
+  return service ? toService(service).fee : noFee;
 }
 
 export async function capturePayment(
   deps: EngineDeps,
   input: { merchantId: bigint; paymentId: bigint; amountMinor?: bigint },
 ): Promise<Result<Payment, EngineError>> {
-  return runHoldOp(deps, input.merchantId, input.paymentId, (row) => {
+  return runHoldOp(deps, input.merchantId, input.paymentId, 'capture', (row) => {
     const amountMinor = input.amountMinor ?? row.authorized_minor;
     if (amountMinor <= 0n)
       return fail(engineError('invalid_amount', { field: 'amount', detail: 'must be greater than 0' }));
@@ -95,13 +77,14 @@ export async function voidPayment(
   deps: EngineDeps,
   input: { merchantId: bigint; paymentId: bigint },
 ): Promise<Result<Payment, EngineError>> {
-  return runHoldOp(deps, input.merchantId, input.paymentId, () => ok({ kind: 'void' }));
+  return runHoldOp(deps, input.merchantId, input.paymentId, 'void', () => ok({ kind: 'void' }));
 }
 
 async function runHoldOp(
   deps: EngineDeps,
   merchantId: bigint,
   paymentId: bigint,
+  kind: HoldOp['kind'],
   decide: (row: PaymentRow) => Result<HoldOp, EngineError>,
 ): Promise<Result<Payment, EngineError>> {
   const claimed = await inTransaction(
@@ -114,15 +97,14 @@ async function runHoldOp(
         return fail(engineError('illegal_transition', { detail: `payment is ${row.status}` }));
       if (row.op_in_flight)
         return fail(engineError('illegal_transition', { detail: `${row.op_in_flight} in progress` }));
-      const now = deps.now().getTime();
-      if (row.expires_at <= now) {
-        // The bank has let the hold go: nothing to capture or void. Expire it now, as the
-        // sweep would; the transaction commits that and hands the refusal out.
-        const lapsed = await lapseHold(trx, deps, row, 'capture or void after expiry');
-        return fail(engineError(lapsed ? 'payment_expired' : 'illegal_transition'));
-      }
+      // Past the deadline a hold is no longer captured: it lapses now, as the sweep would (the
+      // transaction commits that and hands the refusal out). A void still goes to the bank,
+      // which may hold the payer's money until told to let it go.
+      if (kind === 'capture' && (await expirePastDeadline(trx, deps, row, 'capture after expiry')))
+        return fail(engineError('payment_expired'));
       const decided = decide(row);
       if (!decided.ok) return decided;
+      const now = deps.now().getTime();
       const seq = row.op_seq + 1n;
       const op: ClaimedOp = { ...decided.value, seq };
       const after = await trx
@@ -177,6 +159,13 @@ export async function applyHoldOutcome(
       );
     }
     if (outcome.kind === 'declined') {
+      // A hold past its deadline the bank will not void (it has let it go, say) lapses: there
+      // is nothing left to capture. Otherwise the hold stays, and may be captured or voided again.
+      if (op.kind === 'void' && row.expires_at <= now) {
+        if (!(await lapseHold(trx, deps, row, 'void declined after expiry')))
+          throw new Rollback(fail(engineError('illegal_transition')));
+        return fail(engineError('payment_expired', { detail: `${outcome.rc} ${outcome.message}` }));
+      }
       await trx
         .updateTable('payments')
         .set({ op_in_flight: null, op_started_at: null, updated_at: now })
@@ -185,7 +174,7 @@ export async function applyHoldOutcome(
       return fail(engineError('declined', { detail: `${outcome.rc} ${outcome.message}` }));
     }
     const currency = row.currency as Currency;
-    const release = releaseOf(row);
+    const release = holdRelease(row);
     if (op.kind === 'void') {
       const after = await updatePayment(
         trx,
@@ -212,7 +201,7 @@ export async function applyHoldOutcome(
     }
     // the terms of the payment's creation, as a charge pays them (authorize.ts): a fee schedule
     // changed while the hold waited applies to payments created after the change
-    const feeMinor = feeFor(op.amountMinor, feeTermsOf(row));
+    const feeMinor = feeFor(op.amountMinor, await feeTermsOf(trx, row));
     const after = await updatePayment(
       trx,
       deps,

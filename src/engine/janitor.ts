@@ -1,12 +1,12 @@
 import type { ConnectorOutcome } from '../acquiring/connector.ts';
 import { limits } from '../domain/limits.ts';
-import type { PaymentStatus } from '../domain/states.ts';
 import { inTransaction } from '../store/transaction.ts';
-import { applyAuthOutcome } from './authorize.ts';
+import { applyAuthOutcome, reopenChallenge } from './authorize.ts';
 import { callBank, connectorFor } from './bank.ts';
 import type { EngineDeps } from './context.ts';
-import { applyHoldOutcome, holdOperationId, lapseHold, parseHoldOp } from './holds.ts';
-import { lockPayment, updatePayment } from './payment-store.ts';
+import { expirePastDeadline } from './deadline.ts';
+import { applyHoldOutcome, holdOperationId, parseHoldOp } from './holds.ts';
+import { lockPayment } from './payment-store.ts';
 import { applyPayoutOutcome } from './payouts.ts';
 import { applyRefundOutcome } from './refunds.ts';
 
@@ -20,6 +20,7 @@ export async function expireDue(deps: EngineDeps, batch: number = limits.outboxB
   const due = await deps.database.db
     .selectFrom('payments')
     .select(['id'])
+    // deadline.ts's rule, in SQL: what may be due, each checked again under its row lock
     .where('expires_at', '<=', BigInt(now))
     // A hold whose capture or void is with the bank waits for that answer (expireOne skips
     // it); selected here, it would take a place in every batch from payments really due.
@@ -36,7 +37,7 @@ export async function expireDue(deps: EngineDeps, batch: number = limits.outboxB
     .limit(batch)
     .execute();
   let expired = 0;
-  for (const { id } of due) if (await expireOne(deps, { id }, now)) expired++;
+  for (const { id } of due) if (await expireOne(deps, { id })) expired++;
   return expired;
 }
 
@@ -48,26 +49,23 @@ export async function expireIfDue(
   deps: EngineDeps,
   ref: { publicId: string } | { id: bigint },
 ): Promise<boolean> {
-  return expireOne(deps, ref, deps.now().getTime());
+  return expireOne(deps, ref);
 }
 
-/** One payment's expiry, in its own transaction; the checks are repeated under the row lock. */
-async function expireOne(
-  deps: EngineDeps,
-  ref: { publicId: string } | { id: bigint },
-  now: number,
-): Promise<boolean> {
+/**
+ * One payment's expiry, in its own transaction; the rule (deadline.ts) is applied under the
+ * row lock. A lapsing hold is released in the books only: see lapseHold for why the sweep
+ * sends no void to the bank.
+ */
+async function expireOne(deps: EngineDeps, ref: { publicId: string } | { id: bigint }): Promise<boolean> {
   return inTransaction(deps.database, async (trx) => {
     const row = await lockPayment(trx, deps.database.flavor, ref);
-    if (!row || row.expires_at > now || row.op_in_flight) return false;
-    const status = row.status as PaymentStatus;
-    if (status === 'pending' && !row.challenge) return false;
-    if (!['created', 'pending', 'authorized'].includes(status)) return false;
-    if (status === 'authorized') return (await lapseHold(trx, deps, row, 'expiry')) !== null;
-    const after = await updatePayment(trx, deps, row, 'expired', { challenge: null }, { by: 'expiry' });
-    return after !== null;
+    return row !== undefined && (await expirePastDeadline(trx, deps, row, 'expiry')) !== null;
   });
 }
+
+/** How long a bank call is given before the bank is asked what became of it. */
+const staleWindowMs = (deps: EngineDeps) => 2 * deps.config.connectorTimeoutMs;
 
 /**
  * Asks the bank about every operation whose answer is overdue, and applies what it says.
@@ -81,8 +79,7 @@ export async function resolveUnsettled(
   batch: number = limits.outboxBatchMax,
 ): Promise<number> {
   const now = deps.now().getTime();
-  const staleMs = 2 * deps.config.connectorTimeoutMs;
-  const stale = BigInt(now - staleMs);
+  const stale = BigInt(now - staleWindowMs(deps));
   const { db } = deps.database;
   let resolved = 0;
   const ask = async (
@@ -112,28 +109,20 @@ export async function resolveUnsettled(
     } catch (error) {
       deps.log.error({ err: error, table, id: id.toString() }, 'janitor could not settle an operation');
     }
-    if (settled) {
-      resolved++;
-      return;
-    }
-    // Asked again no sooner than its age again (between the stale window and the maximum).
-    // A payment's wait may outlive the operation it was set for (a hold operation's claim
-    // clears it; a new card attempt does not): the next operation then waits what is left.
-    const waitMs = Math.min(Math.max(now - Number(since), staleMs), limits.recheckDelayMsMax);
-    await db
-      .updateTable(table)
-      .set({ next_check_at: now + waitMs })
-      .where('id', '=', id)
-      .execute();
+    if (settled) resolved++;
+    else await checkAgainLater(deps, table, id, since);
   };
   const due = BigInt(now);
 
+  // Only what is stale: a call that timed out may still be on its way to the bank, and asked
+  // about before it arrives, the bank truthfully says it never saw it.
   const payments = await db
     .selectFrom('payments')
     .selectAll()
     .where((eb) =>
       eb.or([
-        eb('status', '=', 'unknown'),
+        // an attempt whose answer never came (a 3-DS continuation's is `op_started_at` below)
+        eb.and([eb('status', '=', 'unknown'), eb('updated_at', '<', stale)]),
         eb.and([eb('status', '=', 'pending'), eb('challenge', 'is', null), eb('updated_at', '<', stale)]),
         eb.and([eb('op_in_flight', 'is not', null), eb('op_started_at', '<', stale)]),
       ]),
@@ -156,15 +145,22 @@ export async function resolveUnsettled(
         );
         if (outcome.kind === 'unknown') return false;
         const applied = await applyHoldOutcome(deps, row.id, hold, outcome);
-        // a declined capture or void is an answer too: the marker is gone, the hold stays
-        return applied.ok || applied.error.code === 'declined';
+        // a declined capture or void is an answer too: the marker is gone, the hold stays (or,
+        // a void past the deadline, lapses)
+        return applied.ok || applied.error.code === 'declined' || applied.error.code === 'payment_expired';
       }
       if (!operationId) return false;
       // A 3-DS continuation is an operation of its own at the bank, and the one to ask about:
       // its authorization may wait for an answer that the continuation has given already.
-      const opId = row.op_in_flight === '3ds' ? `${operationId}-3ds` : operationId;
+      const continuation = row.op_in_flight === '3ds';
+      const opId = continuation ? `${operationId}-3ds` : operationId;
       const outcome = await ask(row.connector, opId, row.connector_data, row.test_mode);
-      if (outcome.kind === 'unknown') return false;
+      // a status answer is never a new challenge to show: nothing to apply, ask again later
+      if (outcome.kind === 'unknown' || outcome.kind === 'challenge') return false;
+      // The bank never received the payer's answer (or refused it) and the challenge is still
+      // open: that is no decline of the authorization. The payer gets the challenge back.
+      if (continuation && outcome.kind === 'declined' && outcome.challengeOpen)
+        return reopenChallenge(deps, row.id, operationId);
       return (await applyAuthOutcome(deps, row.id, operationId, outcome)).ok;
     });
   }
@@ -173,12 +169,8 @@ export async function resolveUnsettled(
     .selectFrom('refunds as r')
     .innerJoin('payments as p', 'p.id', 'r.payment_id')
     .select(['r.id', 'r.updated_at', 'p.connector', 'p.connector_data', 'p.test_mode'])
-    .where((eb) =>
-      eb.or([
-        eb('r.status', '=', 'unknown'),
-        eb.and([eb('r.status', '=', 'pending'), eb('r.updated_at', '<', stale)]),
-      ]),
-    )
+    .where('r.status', 'in', ['pending', 'unknown'])
+    .where('r.updated_at', '<', stale)
     .where((eb) => eb.or([eb('r.next_check_at', 'is', null), eb('r.next_check_at', '<=', due)]))
     .orderBy('r.updated_at')
     .orderBy('r.id')
@@ -195,12 +187,8 @@ export async function resolveUnsettled(
   const payouts = await db
     .selectFrom('payouts')
     .select(['id', 'updated_at', 'connector', 'connector_data', 'test_mode'])
-    .where((eb) =>
-      eb.or([
-        eb('status', '=', 'unknown'),
-        eb.and([eb('status', '=', 'pending'), eb('updated_at', '<', stale)]),
-      ]),
-    )
+    .where('status', 'in', ['pending', 'unknown'])
+    .where('updated_at', '<', stale)
     .where((eb) => eb.or([eb('next_check_at', 'is', null), eb('next_check_at', '<=', due)]))
     .orderBy('updated_at')
     .orderBy('id')
@@ -214,4 +202,25 @@ export async function resolveUnsettled(
     });
   }
   return resolved;
+}
+
+/**
+ * One the bank could not settle yet is asked about again no sooner than its age again (`since`:
+ * when its operation started, or its challenge lapsed), between the stale window and the
+ * maximum: each question waits longer, and the oldest first in every query never starves the
+ * newer ones. Each new operation on the payment starts without a wait (its claim clears it).
+ */
+export async function checkAgainLater(
+  deps: EngineDeps,
+  table: 'payments' | 'refunds' | 'payouts',
+  id: bigint,
+  since: bigint,
+): Promise<void> {
+  const now = deps.now().getTime();
+  const waitMs = Math.min(Math.max(now - Number(since), staleWindowMs(deps)), limits.recheckDelayMsMax);
+  await deps.database.db
+    .updateTable(table)
+    .set({ next_check_at: now + waitMs })
+    .where('id', '=', id)
+    .execute();
 }

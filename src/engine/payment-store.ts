@@ -1,4 +1,5 @@
 import type { Updateable } from 'kysely';
+import type { ThreeDsChallenge } from '../acquiring/connector.ts';
 import type { PaymentStatus } from '../domain/states.ts';
 import { paymentMachine, transition } from '../domain/states.ts';
 import type { Flavor, Tx } from '../store/database.ts';
@@ -9,6 +10,19 @@ import { syncInvoice } from './invoices.ts';
 import { publish } from './notify.ts';
 import { toPayment } from './payment-view.ts';
 import { movePaymentStats } from './stats.ts';
+
+/**
+ * The 3-D Secure challenge a payment waits on, and when it lapses (the bank's `expiresAt`,
+ * kept in a column of its own for the sweep of lapsed challenges): stored and cleared together.
+ */
+export const withChallenge = (challenge: ThreeDsChallenge) => {
+  const lapsesAt = challenge.expiresAt === undefined ? Number.NaN : Date.parse(challenge.expiresAt);
+  return {
+    challenge: JSON.stringify(challenge),
+    challenge_expires_at: Number.isNaN(lapsesAt) ? null : lapsesAt,
+  };
+};
+export const noChallenge = { challenge: null, challenge_expires_at: null } as const;
 
 export type PaymentKey = { id: bigint } | { publicId: string } | { merchantId: bigint; externalId: string };
 

@@ -11,7 +11,7 @@ import { inTransaction, inTransactionOrRollback, Rollback } from '../store/trans
 import { attachNewCard, type CardLink } from './card-store.ts';
 import type { EngineDeps } from './context.ts';
 import { toService } from './merchants.ts';
-import { lockPayment, recordPaymentChange, updatePayment } from './payment-store.ts';
+import { lockPayment, noChallenge, recordPaymentChange, updatePayment } from './payment-store.ts';
 import {
   type Customer,
   type Flow,
@@ -289,7 +289,7 @@ export async function cancelPayment(
       merchantId === undefined && row.status === 'pending' && row.challenge !== null && !row.op_in_flight;
     if (row.status !== 'created' && !payerAtAcs)
       return fail(engineError('illegal_transition', { detail: `payment is ${row.status}` }));
-    const after = await updatePayment(trx, deps, row, 'canceled', payerAtAcs ? { challenge: null } : {}, {
+    const after = await updatePayment(trx, deps, row, 'canceled', payerAtAcs ? noChallenge : {}, {
       by: merchantId === undefined ? 'payer' : 'merchant',
     });
     return after ? ok(toPayment(after)) : fail(engineError('illegal_transition'));

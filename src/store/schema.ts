@@ -88,7 +88,7 @@ export interface PaymentTable {
   card_expiry: string | null;
   connector: string | null;
   connector_data: Json | null;
-  /** The bank operation in flight (capture, void) — guards against a second one. */
+  /** The bank operation in flight (capture, void, 3-DS continuation) — guards against a second one. */
   op_in_flight: string | null;
   op_started_at: Int | null;
   challenge: Json | null;
@@ -104,15 +104,24 @@ export interface PaymentTable {
   /** The vault card this payment registers, saves or charges (0002_card_vault). */
   card_id: Int | null;
   card_role: string | null; // verify | save | charge
-  /** The fee terms of the payment's service when it was created (0005_money_paths). */
-  fee_rate_ppm: Int;
-  fee_fixed_minor: Int;
-  fee_min_minor: Int;
+  /**
+   * The fee terms of the payment's service when it was created (0005_money_paths). Null in a
+   * payment made without them (before 0005, or by a process of the version before): it pays
+   * its service's terms at capture (holds.ts feeTermsOf). `fee_max_minor` null: no maximum.
+   */
+  fee_rate_ppm: Int | null;
+  fee_fixed_minor: Int | null;
+  fee_min_minor: Int | null;
   fee_max_minor: Int | null;
   /** Captures and voids claimed so far; numbers each one's bank operation id. */
   op_seq: Int;
-  /** The janitor asks the bank about this payment's unsettled operation no sooner. */
+  /**
+   * The janitor asks the bank about this payment's unsettled operation no sooner (and the
+   * sweep of lapsed challenges about its lapsed challenge).
+   */
   next_check_at: Int | null;
+  /** When the challenge in `challenge` lapses, as the bank said; set and cleared with it. */
+  challenge_expires_at: Int | null;
 }
 
 export interface PaymentEventTable {

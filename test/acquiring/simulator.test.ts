@@ -493,6 +493,54 @@ describe('3-D Secure v1', () => {
     assertDeclined(await status(sim, input.operationId), '05', 'authentication_failed');
   });
 
+  test('status of a continuation waits for it when asked while the bank is doing it', async () => {
+    // A store that holds the write of the approved authorization until told to go on.
+    let goOn!: () => void;
+    const held = new Promise<void>((resolve) => {
+      goOn = resolve;
+    });
+    class SlowStore extends MemorySimStore {
+      override async put(op: Parameters<MemorySimStore['put']>[0]): Promise<void> {
+        if (op.record === 'authorization') await held;
+        return super.put(op);
+      }
+    }
+    const { sim } = setup({ store: new SlowStore() });
+    const { challenge, connectorData } = await challenged(sim);
+    const answer = sim.acs.answer(challenge.form.PaReq, testOtp);
+    assert.ok(answer.ok && answer.value.version === '1');
+    const { paRes, md } = answer.value;
+    const continuation = { ...base(), connectorData, result: { version: '1' as const, paRes, md } };
+    const done = sim.continue3ds(continuation);
+    const asked = status(sim, continuation.operationId, connectorData);
+    await new Promise((resolve) => setImmediate(resolve)); // the continuation is at the store now
+    goOn();
+    const o = await done;
+    assertApproved(o);
+    assert.deepEqual(await asked, o, 'the answer the continuation gave, not "never received"');
+  });
+
+  test('status of a continuation the bank never received: the challenge is still open; once lapsed, or settled, what the authorization is', async () => {
+    const { sim, clock } = setup();
+    const open = await challenged(sim);
+    const never = await status(sim, newOperationId(), open.connectorData);
+    assertDeclined(never, '25');
+    assert.equal(never.kind === 'declined' && never.challengeOpen, true);
+    assert.equal((await status(sim, open.input.operationId)).kind, 'unknown', 'the payer may still answer');
+    const answer = sim.acs.answer(open.challenge.form.PaReq, testOtp);
+    assert.ok(answer.ok && answer.value.version === '1');
+    const approved = await continueWith(sim, open.connectorData, answer.value.paRes, answer.value.md);
+    assertApproved(approved);
+    assert.deepEqual(await status(sim, newOperationId(), open.connectorData), approved);
+
+    const left = await challenged(sim);
+    clock.now = new Date(startedAt.getTime() + challengeTtlMs);
+    const lapsed = await status(sim, newOperationId(), left.connectorData);
+    assertDeclined(lapsed, '05', 'authentication_failed');
+    assert.equal(lapsed.kind === 'declined' && lapsed.challengeOpen, undefined);
+    assert.deepEqual(await status(sim, left.input.operationId), lapsed, 'the authorization is settled so');
+  });
+
   test('the ACS rejects a forged PaReq', () => {
     const { sim } = setup();
     const forged = signToken(randomBytes(32), 'pareq', {

@@ -47,6 +47,7 @@ const machines: {
       'pending>canceled',
       'pending>expired',
       'unknown>created',
+      'unknown>pending',
       'unknown>authorized',
       'unknown>captured',
       'unknown>failed',

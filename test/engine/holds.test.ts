@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { answerLost, intercept } from '../helpers/bank.ts';
+import type { ConnectorOutcome } from '../../src/acquiring/connector.ts';
+import { answerLost, intercept, unreachable } from '../helpers/bank.ts';
 import { testFlavors } from '../helpers/databases.ts';
 import {
   assertLedgerBalanced,
@@ -50,14 +51,70 @@ for (const flavor of await testFlavors()) {
       expectFail(await gw.engine.capturePayment({ merchantId: m, paymentId: late.id }), 'payment_expired');
     });
 
-    it('voids an expired hold no more than it captures it', async () => {
+    it("voids a hold past its deadline at the bank, so the payer's money is released there too", async () => {
       const m = await merchant(gw.engine);
-      const p = await held(m, 300n);
+      const voided = await held(m, 300n);
+      const refused = await held(m, 200n);
+      const lost = await held(m, 100n);
       gw.clock.advance(gw.engine.deps.config.holdTtlMs);
-      expectFail(await gw.engine.voidPayment({ merchantId: m, paymentId: p.id }), 'payment_expired');
-      assert.equal((await gw.engine.getPayment({ id: p.id }))?.status, 'expired');
+      const seen: string[] = [];
+      let restore = intercept(gw, 'void', (real, input) => {
+        seen.push(input.operationId);
+        return real(input);
+      });
+      try {
+        const r = unwrap(await gw.engine.voidPayment({ merchantId: m, paymentId: voided.id }));
+        assert.equal(r.status, 'canceled');
+      } finally {
+        restore();
+      }
+      const atTheBank = await gw.simulator.status({
+        operationId: seen[0]!,
+        testMode: false,
+        signal: new AbortController().signal,
+        connectorData: voided.connectorData ?? {},
+      });
+      assert.equal(atTheBank.kind, 'approved', 'the bank voided it');
+
+      // A bank that will not void it (it let the hold go itself, say): the hold has lapsed.
+      restore = intercept(
+        gw,
+        'void',
+        async (): Promise<ConnectorOutcome> => ({
+          kind: 'declined',
+          reason: 'not_permitted',
+          rc: '12',
+          message: 'The hold was released',
+          connectorData: {},
+        }),
+      );
+      try {
+        expectFail(await gw.engine.voidPayment({ merchantId: m, paymentId: refused.id }), 'payment_expired');
+      } finally {
+        restore();
+      }
+      assert.equal((await gw.engine.getPayment({ id: refused.id }))?.status, 'expired');
+
+      // A void that never reached the bank: the janitor learns it was never done, and it lapses.
+      restore = intercept(gw, 'void', unreachable);
+      try {
+        expectFail(
+          await gw.engine.voidPayment({ merchantId: m, paymentId: lost.id }),
+          'connector_unavailable',
+        );
+      } finally {
+        restore();
+      }
+      assert.equal(await gw.engine.expireDue(), 0, 'the sweep waits for the void');
+      gw.clock.advance(2 * gw.engine.deps.config.connectorTimeoutMs + 1);
+      assert.ok((await gw.engine.resolveUnsettled()) >= 1);
+      const lapsed = (await gw.engine.getPayment({ id: lost.id }))!;
+      assert.equal(lapsed.status, 'expired');
+      assert.equal(lapsed.opInFlight, null);
+
       assert.equal((await gw.engine.balances(m, 'RUB')).held, 0n);
       assert.equal(await gw.engine.expireDue(), 0, 'nothing left for the sweep');
+      expectFail(await gw.engine.voidPayment({ merchantId: m, paymentId: refused.id }), 'payment_expired');
     });
 
     /** The bank declines the first capture (shown a larger amount than held, it refuses and records that). */
@@ -133,6 +190,30 @@ for (const flavor of await testFlavors()) {
       assert.equal(settled.status, 'captured');
       assert.equal(settled.capturedMinor, 600n);
       assert.equal(settled.opInFlight, null);
+    });
+
+    it("charges a hold made without fee terms (by the previous version) its service's terms, as before", async () => {
+      const m = await merchant(gw.engine);
+      const hold = await held(m, 1000_00n);
+      // as a process of the version before 0005 inserts it during a rolling upgrade
+      await gw.db.db
+        .updateTable('payments')
+        .set({ fee_rate_ppm: null, fee_fixed_minor: null, fee_min_minor: null, fee_max_minor: null })
+        .where('id', '=', hold.id)
+        .execute();
+      unwrap(
+        await gw.engine.setServiceFee(m, 'card_rub', {
+          ratePpm: 40_000n,
+          fixedMinor: 0n,
+          minMinor: 0n,
+          maxMinor: 30_00n,
+        }),
+      );
+      const captured = unwrap(
+        await gw.engine.capturePayment({ merchantId: m, paymentId: hold.id, amountMinor: 600_00n }),
+      );
+      assert.equal(captured.feeMinor, 24_00n, "the service's terms at capture: 4 % of 600.00, not nothing");
+      assert.equal((await gw.engine.balances(m, 'RUB')).fees, 24_00n);
     });
 
     it('charges a hold the fee terms it was created with, on the amount captured', async () => {

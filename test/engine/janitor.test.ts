@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { ConnectorOutcome } from '../../src/acquiring/connector.ts';
+import { challengeTtlMs } from '../../src/acquiring/sim-acs.ts';
 import { applyRefundOutcome } from '../../src/engine/refunds.ts';
 import { answerLost, intercept, unreachable } from '../helpers/bank.ts';
 import { testFlavors } from '../helpers/databases.ts';
@@ -24,6 +25,12 @@ for (const flavor of await testFlavors()) {
       await gw.close();
     });
 
+    /**
+     * Past the janitor's wait for a call that timed out: until then it may still be on its way
+     * to the bank, and the janitor does not ask about it.
+     */
+    const untilStale = () => gw.clock.advance(2 * gw.engine.deps.config.connectorTimeoutMs + 1);
+
     /** A card attempt whose authorization never reached the bank: the payment is `unknown`. */
     const unknownPayment = async (more: Parameters<typeof payment>[2] = {}) => {
       const p = await payment(gw.engine, m, more);
@@ -39,6 +46,8 @@ for (const flavor of await testFlavors()) {
 
     it('reopens an unknown payment the bank declined, for another attempt', async () => {
       const p = await unknownPayment();
+      assert.equal(await gw.engine.resolveUnsettled(), 0, 'not while the call may be on its way');
+      untilStale();
       assert.equal(await gw.engine.resolveUnsettled(), 1);
       const reopened = (await gw.engine.getPayment({ id: p.id }))!;
       assert.equal(reopened.status, 'created', 'the bank never received it: the payer may try again');
@@ -82,7 +91,11 @@ for (const flavor of await testFlavors()) {
           gw.simulator.acs.answer(challenge.form.PaReq, gw.simulator.acs.expectedOtp(challenge.form.PaReq)),
         );
         assert.ok('paRes' in answer && answer.paRes);
-        return { p, result: { version: '1' as const, paRes: answer.paRes, md: challenge.form.MD } };
+        return {
+          p,
+          challenge,
+          result: { version: '1' as const, paRes: answer.paRes, md: challenge.form.MD },
+        };
       };
       // one continuation never reaches the bank, the other's approval is lost on the way back
       const lost = await challenged();
@@ -104,19 +117,177 @@ for (const flavor of await testFlavors()) {
         return real(input);
       });
       try {
+        untilStale();
         assert.equal(await gw.engine.resolveUnsettled(), 2);
       } finally {
         restore();
       }
       assert.deepEqual(askedAbout.sort(), [`pay-${lost.p.id}-1-3ds`, `pay-${done.p.id}-1-3ds`].sort());
-      const reopened = (await gw.engine.getPayment({ id: lost.p.id }))!;
-      assert.equal(reopened.status, 'created', 'the bank never saw the 3-DS answer: the payer may try again');
-      assert.equal(reopened.challenge, null);
+      // The bank never saw that 3-DS answer: no decline, the payer gets the challenge back.
+      const back = (await gw.engine.getPayment({ id: lost.p.id }))!;
+      assert.equal(back.status, 'pending');
+      assert.equal(back.opInFlight, null);
+      assert.equal(back.attempts, 1, 'the same attempt');
+      assert.deepEqual(back.challenge, lost.challenge);
       assert.equal((await gw.engine.getPayment({ id: done.p.id }))?.status, 'captured');
+      // ... and the payer's answer, posted again, pays
+      const again = unwrap(
+        await gw.engine.continueThreeDs({ payment: { id: lost.p.id }, result: lost.result }),
+      );
+      assert.equal(again.payment.status, 'captured');
+      assert.equal(again.payment.attempts, 1);
+    });
+
+    it('does not ask about a 3-DS answer still on its way to the bank, and so never declines what the bank approves', async () => {
+      gw.engine.deps.config.connectorTimeoutMs = 50; // this gateway's only: a real timer
+      const p = await payment(gw.engine, m);
+      const started = unwrap(
+        await gw.engine.payWithCard({ payment: { id: p.id }, card: card(cards.threeDsV1) }),
+      );
+      const challenge = started.payment.challenge;
+      assert.ok(challenge?.version === '1');
+      const answer = unwrap(
+        gw.simulator.acs.answer(challenge.form.PaReq, gw.simulator.acs.expectedOtp(challenge.form.PaReq)),
+      );
+      assert.ok('paRes' in answer);
+      // The payer's answer reaches the bank only after the engine has stopped waiting for it.
+      let arrive!: () => void;
+      const onTheWay = new Promise<void>((resolve) => {
+        arrive = resolve;
+      });
+      let atTheBank: Promise<ConnectorOutcome> | undefined;
+      const askedAbout: string[] = [];
+      const restore = [
+        intercept(gw, 'continue3ds', (real, input) => {
+          atTheBank = onTheWay.then(() => real({ ...input, signal: new AbortController().signal }));
+          return atTheBank;
+        }),
+        intercept(gw, 'status', (real, input) => {
+          askedAbout.push(input.operationId);
+          return real(input);
+        }),
+      ];
+      try {
+        const r = unwrap(
+          await gw.engine.continueThreeDs({
+            payment: { id: p.id },
+            result: { version: '1', paRes: answer.paRes, md: challenge.form.MD },
+          }),
+        );
+        assert.equal(r.payment.status, 'unknown');
+        assert.equal(await gw.engine.resolveUnsettled(), 0);
+        assert.deepEqual(askedAbout, [], 'not asked before the call is stale');
+        arrive();
+        assert.equal((await atTheBank!).kind, 'approved');
+        untilStale();
+        assert.equal(await gw.engine.resolveUnsettled(), 1);
+      } finally {
+        for (const undo of restore) undo();
+      }
+      assert.deepEqual(askedAbout, [`pay-${p.id}-1-3ds`]);
+      const settled = (await gw.engine.getPayment({ id: p.id }))!;
+      assert.equal(settled.status, 'captured');
+      assert.equal(settled.attempts, 1);
+    });
+
+    it('asks about a new card attempt or 3-DS answer without the wait left from an earlier question', async () => {
+      const p = await payment(gw.engine, m);
+      /** A wait left on the payment, as by a janitor that lost the race to settle an earlier attempt. */
+      const waitLeft = () =>
+        gw.db.db
+          .updateTable('payments')
+          .set({ next_check_at: gw.clock.ms + 60 * 60_000 })
+          .where('id', '=', p.id)
+          .execute();
+      unwrap(await gw.engine.payWithCard({ payment: { id: p.id }, card: card(cards.declined) }));
+      await waitLeft();
+      let restore = intercept(gw, 'authorize', unreachable);
+      try {
+        const r = unwrap(await gw.engine.payWithCard({ payment: { id: p.id }, card: card(cards.approved) }));
+        assert.equal(r.payment.status, 'unknown');
+      } finally {
+        restore();
+      }
+      untilStale();
+      assert.equal(await gw.engine.resolveUnsettled(), 1, 'the new attempt is asked about');
+      assert.equal((await gw.engine.getPayment({ id: p.id }))?.status, 'created');
+
+      const started = unwrap(
+        await gw.engine.payWithCard({ payment: { id: p.id }, card: card(cards.threeDsV1) }),
+      );
+      const challenge = started.payment.challenge;
+      assert.ok(challenge?.version === '1');
+      await waitLeft();
+      restore = intercept(gw, 'continue3ds', unreachable);
+      try {
+        const r = unwrap(
+          await gw.engine.continueThreeDs({
+            payment: { id: p.id },
+            result: { version: '1', paRes: 'x', md: challenge.form.MD },
+          }),
+        );
+        assert.equal(r.payment.status, 'unknown');
+      } finally {
+        restore();
+      }
+      untilStale();
+      assert.equal(await gw.engine.resolveUnsettled(), 1, 'the new 3-DS answer is asked about');
+      assert.equal((await gw.engine.getPayment({ id: p.id }))?.status, 'pending');
+    });
+
+    it('sweeps lapsed challenges longest lapsed first, and waits before asking again about one the bank still works on', async () => {
+      const challengedPayment = async () => {
+        const p = await payment(gw.engine, m);
+        const r = unwrap(
+          await gw.engine.payWithCard({ payment: { id: p.id }, card: card(cards.threeDsV2Challenge) }),
+        );
+        assert.equal(r.payment.status, 'pending');
+        gw.clock.advance(1000);
+        return r.payment;
+      };
+      const lapsesAt = async (id: bigint) =>
+        (
+          await gw.db.db
+            .selectFrom('payments')
+            .select('challenge_expires_at')
+            .where('id', '=', id)
+            .executeTakeFirstOrThrow()
+        ).challenge_expires_at;
+      const stuck = [await challengedPayment(), await challengedPayment()];
+      const free = await challengedPayment();
+      const later = await challengedPayment();
+      assert.equal(await lapsesAt(free.id), BigInt(Date.parse(free.challenge!.expiresAt!)));
+      gw.clock.advance(challengeTtlMs - 2000); // the first three have lapsed, the last not yet
+      const askedAbout: bigint[] = [];
+      const restore = intercept(gw, 'status', async (real, input): Promise<ConnectorOutcome> => {
+        const id = [...stuck, free, later].find((p) => input.operationId === `pay-${p.id}-1`)!.id;
+        askedAbout.push(id);
+        // the bank still works on the first two
+        return stuck.some((p) => p.id === id) ? { kind: 'unknown', connectorData: {} } : real(input);
+      });
+      try {
+        assert.equal(await gw.engine.settleLapsedChallenges(2), 0);
+        assert.equal(await gw.engine.settleLapsedChallenges(2), 1, 'the next one is not starved');
+        assert.equal(await gw.engine.settleLapsedChallenges(2), 0);
+        assert.deepEqual(
+          askedAbout,
+          [stuck[0]!.id, stuck[1]!.id, free.id],
+          'each asked once, the last never',
+        );
+      } finally {
+        restore();
+      }
+      assert.equal((await gw.engine.getPayment({ id: free.id }))?.status, 'created');
+      assert.equal(await lapsesAt(free.id), null, 'cleared with the challenge');
+      gw.clock.advance(60 * 60_000);
+      assert.equal(await gw.engine.settleLapsedChallenges(), 3);
+      for (const p of [...stuck, later])
+        assert.equal((await gw.engine.getPayment({ id: p.id }))?.status, 'created');
     });
 
     it('counts only the payments whose answer it could apply', async () => {
       const p = await unknownPayment();
+      untilStale();
       // a bank that answers a status query with a 3-DS challenge: nothing the janitor can apply
       const restore = intercept(
         gw,
@@ -142,6 +313,7 @@ for (const flavor of await testFlavors()) {
       const stuck = await unknownPayment();
       gw.clock.advance(1000);
       const newer = await unknownPayment();
+      untilStale();
       const stuckOp = `pay-${stuck.id}-1`;
       const askedAbout: string[] = [];
       const restore = intercept(gw, 'status', async (real, input): Promise<ConnectorOutcome> => {

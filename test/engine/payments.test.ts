@@ -407,6 +407,7 @@ for (const flavor of await testFlavors()) {
         const r = unwrap(await gw.engine.payWithCard({ payment: { id: p.id }, card: card(cards.timeout) }));
         assert.equal(r.payment.status, 'unknown');
         assert.equal(r.outcome, 'unknown');
+        gw.clock.advance(2 * gw.engine.deps.config.connectorTimeoutMs + 1); // the janitor's wait
         assert.ok((await gw.engine.resolveUnsettled()) >= 1);
         const settled = await gw.engine.getPayment({ id: p.id });
         assert.equal(settled?.status, 'captured');

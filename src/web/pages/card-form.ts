@@ -37,9 +37,12 @@ export function validateCardForm(body: Record<string, unknown>, now: Date): Resu
   const expText = text(body.exp).trim();
   const cvc = text(body.cvc).trim();
   // Accents off first, as embossing drops them and autofill often brings them ('José Müller' →
-  // 'Jose Muller': NFD, then no combining marks); pay.js does the same. Then checked as typed,
+  // 'Jose Muller': NFD, then no combining marks); pay.js does the same. Then checked as sent,
   // upper-cased after: `toUpperCase` turns some non-Latin letters into Latin ones ('ß' → 'SS',
-  // 'ﬁ' → 'FI', dotless 'ı' → 'I'), which pay.js (checking as typed) refuses.
+  // 'ﬁ' → 'FI', dotless 'ı' → 'I'), which would let a name the payer did not type through.
+  // pay.js upper-cases the field while the payer types, so with it running a 'ß' is 'SS' on
+  // screen before anything is sent, and the payer sees what the card will say; this refusal
+  // is for a form sent without it (its checkCard, given 'ß', refuses it the same way).
   const holderTyped = withoutAccents(text(body.holder)).trim().replace(/\s+/g, ' ');
   const holder = holderTyped.toUpperCase();
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ThreeDsResult } from '../../acquiring/connector.ts';
 import type { EngineError } from '../../domain/errors.ts';
+import { deadlineAction } from '../../domain/states.ts';
 import type { Payment } from '../../engine/payment-view.ts';
 import { Secret } from '../../security/secret.ts';
 import { type CardFormErrors, keptFields, validateCardForm } from './card-form.ts';
@@ -38,20 +39,19 @@ export function registerPayRoutes(app: FastifyInstance, pages: Pages): void {
   /**
    * The payment and its merchant, with a payment past its deadline expired on the spot, and a
    * 3-DS challenge past its own deadline settled (the payer left the bank's page: they may try
-   * again rather than be sent to a challenge the bank no longer takes).
+   * again rather than be sent to a challenge the bank no longer takes). Whether either is due
+   * is the engine's rule, asked here only for a payment it may concern.
    */
   async function load(publicId: string): Promise<Omit<PaymentContext, 'lang' | 'assets'> | null> {
     if (!publicIdPattern.test(publicId)) return null;
     let payment = await engine.getPayment({ publicId });
     if (!payment) return null;
-    if (dueForExpiry(payment, now())) {
+    if (deadlineAction(deadlineView(payment), now().getTime()) !== null) {
       await engine.expireIfDue({ publicId });
       payment = (await engine.getPayment({ publicId })) ?? payment;
     }
-    if (challengeLapsed(payment, now())) {
-      await engine.settleLapsedChallenge({ publicId });
+    if (atTheBank(payment) && (await engine.settleLapsedChallenge({ publicId })))
       payment = (await engine.getPayment({ publicId })) ?? payment;
-    }
     // A card registration's verification hold is voided as soon as it is approved: what the
     // payer did was register a card, so the page shows the approval, not the void.
     if (payment.cardLink?.role === 'verify' && payment.status === 'canceled') {
@@ -82,7 +82,7 @@ export function registerPayRoutes(app: FastifyInstance, pages: Pages): void {
     if (p.status === 'created') return showForm(req, reply, ctx, 200);
     // While the bank's answer is being processed (`opInFlight`), the result page says so and
     // looks again; the hop would post the challenge to the bank a second time.
-    if (p.status === 'pending' && p.challenge && !p.opInFlight) {
+    if (atTheBank(p)) {
       const c = p.challenge;
       const methodUrl = c.version === '2' ? c.methodUrl : undefined;
       const method =
@@ -208,17 +208,17 @@ export function registerPayRoutes(app: FastifyInstance, pages: Pages): void {
   });
 }
 
-/** Still payable (or waiting at the ACS) but past its deadline: the visit expires it. */
-const dueForExpiry = (p: Payment, now: Date): boolean =>
-  (p.status === 'created' || (p.status === 'pending' && p.challenge !== null && p.opInFlight === null)) &&
-  p.expiresAt.getTime() <= now.getTime();
+/** The payment as the deadline rule sees it (the engine applies the same rule to its row). */
+const deadlineView = (p: Payment) => ({
+  status: p.status,
+  expiresAtMs: p.expiresAt.getTime(),
+  awaitingChallenge: p.challenge !== null,
+  opInFlight: p.opInFlight !== null,
+});
 
-/** Waiting at the bank past the challenge's own deadline (when the bank named one). */
-const challengeLapsed = (p: Payment, now: Date): boolean =>
-  p.status === 'pending' &&
-  p.opInFlight === null &&
-  p.challenge?.expiresAt !== undefined &&
-  Date.parse(p.challenge.expiresAt) <= now.getTime();
+/** The payer is (or should be) at the bank's 3-DS page: a challenge is open and nothing is with the bank. */
+const atTheBank = (p: Payment): p is Payment & { challenge: NonNullable<Payment['challenge']> } =>
+  p.status === 'pending' && p.challenge !== null && p.opInFlight === null;
 
 /** The engine's own card check failed: say so beside the field it names. */
 function formErrorsOf(error: EngineError): CardFormErrors | null {
