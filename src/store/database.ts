@@ -1,7 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  type SqliteDatabase,
+  SqliteDialect,
+  type Transaction,
+} from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.ts';
 import type { DB } from './schema.ts';
@@ -41,8 +48,30 @@ function openSqlite(path: string): Database {
   // Another process (say `kopek merchant create` beside `kopek serve`) waits rather than fails.
   sqlite.pragma('busy_timeout = 5000');
   sqlite.defaultSafeIntegers(true);
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return withMigrator('sqlite', db, `sqlite:${path}`);
+}
+
+/**
+ * Kysely prepares every query anew, and better-sqlite3 compiles SQL on each `prepare`: about a
+ * tenth of the CPU of a payment create. The engine has a few hundred distinct statements, so
+ * they stay compiled, least recently used dropped first. Kysely runs one query at a time on
+ * this single connection, so a cached statement is never in use twice at once.
+ */
+function withStatementCache(sqlite: SQLite.Database, size = 1000): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql) {
+      let statement = cache.get(sql);
+      if (statement)
+        cache.delete(sql); // re-inserted below: the Map's order is the LRU order
+      else statement = sqlite.prepare(sql);
+      cache.set(sql, statement);
+      if (cache.size > size) cache.delete(cache.keys().next().value!);
+      return statement;
+    },
+  };
 }
 
 // Integers come back as bigint (int8 would otherwise be a string, and sums a numeric string).
