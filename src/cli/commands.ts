@@ -422,6 +422,43 @@ ${keysHelpTail}`,
   },
 };
 
+const statsRebuild: Command = {
+  name: 'stats rebuild',
+  summary: 'recompute the daily statistics from the payments (after changing STATS_TIME_ZONE)',
+  help: `Usage: kopek stats rebuild [--batch N] [--json] [--database D]
+
+Recomputes every day's statistics from the payments, with days in STATS_TIME_ZONE, and
+replaces the old figures in one transaction: readers see the old ones until the new ones
+are complete. Run it after changing STATS_TIME_ZONE (days counted before the change are
+otherwise left in the old zone's calendar) or whenever statistics disagree with payments.
+Safe beside running gateways: payment changes wait for it and are counted after it.
+
+      --batch N      payments read per query (default 1000)
+      --json         print one JSON object on stdout
+${databaseHelp}`,
+  options: { ...databaseOption, batch: { type: 'string' }, json: { type: 'boolean' } },
+  async run(values) {
+    const batch = typeof values.batch === 'string' ? Number(values.batch) : undefined;
+    if (batch !== undefined && (!Number.isSafeInteger(batch) || batch < 1)) {
+      console.error('kopek stats rebuild: --batch takes a positive number');
+      return 2;
+    }
+    const config = loadConfig(overrides(values));
+    const gateway = await openGateway(config, { log: cliLogger() });
+    try {
+      const done = await gateway.engine.rebuildStats({ batchSize: batch });
+      if (values.json) process.stdout.write(`${JSON.stringify(done)}\n`);
+      else
+        console.log(
+          `rebuilt daily stats on ${gateway.database.label} in ${done.timeZone}: ${done.paymentsRead} payments read, ${done.bucketsWritten} buckets written (${done.rowsDeleted} replaced) in ${done.ms} ms`,
+        );
+      return 0;
+    } finally {
+      await gateway.close();
+    }
+  },
+};
+
 export const commands: Command[] = [
   serve,
   migrate,
@@ -431,4 +468,5 @@ export const commands: Command[] = [
   keysRotate,
   keysStatus,
   keysRetire,
+  statsRebuild,
 ];

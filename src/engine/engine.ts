@@ -34,6 +34,7 @@ import { cancelPayment, createPayment, getPayment, listPayments } from './paymen
 import { createPayout, getPayout } from './payouts.ts';
 import { listRefunds, listRefundsOf, refundPayment } from './refunds.ts';
 import { statistics } from './statistics.ts';
+import { rebuildStats } from './stats.ts';
 import { payWithTestMethod } from './test-method.ts';
 
 type Bound<F> = F extends (deps: EngineDeps, ...args: infer A) => infer R ? (...args: A) => R : never;
@@ -97,6 +98,7 @@ export function createEngine(deps: EngineDeps) {
       balances(deps.database, merchantId, currency),
     verifyLedger: () => verify(deps.database),
     statistics: bind(deps, statistics),
+    rebuildStats: bind(deps, rebuildStats),
     // notifications as merchants see them
     listDeliveries: bind(deps, listDeliveries),
     // background repairs

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import type { Tx } from '../store/database.ts';
 import type { PaymentRow } from '../store/schema.ts';
+import { inTransaction } from '../store/transaction.ts';
+import type { EngineDeps } from './context.ts';
 
 /**
  * Per-day aggregates by merchant, payment system, status and currency, kept in the same
@@ -38,7 +40,23 @@ export function dayIn(timeZone: string, at: Date): string {
   return format.format(at);
 }
 
-function contribution(row: PaymentRow, timeZone: string, sign: bigint): Contribution {
+/** The payment fields a contribution depends on: what a rebuild reads. */
+const contributionColumns = [
+  'id',
+  'merchant_id',
+  'created_at',
+  'system',
+  'status',
+  'currency',
+  'amount_minor',
+  'captured_minor',
+  'refunded_minor',
+  'fee_minor',
+] as const;
+type ContributingRow = Pick<PaymentRow, (typeof contributionColumns)[number]>;
+
+/** The one rule of what a payment adds to which bucket, for the live path and the rebuild. */
+function contribution(row: ContributingRow, timeZone: string, sign: bigint): Contribution {
   return {
     key: {
       merchant_id: row.merchant_id,
@@ -115,3 +133,90 @@ export async function movePaymentStats(
 }
 
 const bigintJson = (_: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
+
+export type RebuildStatsOptions = {
+  /** Payments read per query (keyset by id); default 1000. */
+  batchSize?: number;
+};
+
+export type RebuildStatsResult = {
+  timeZone: string;
+  paymentsRead: number;
+  /** daily_stats rows before the rebuild. */
+  rowsDeleted: number;
+  /** daily_stats rows written: one per bucket and shard with at least one payment. */
+  bucketsWritten: number;
+  ms: number;
+};
+
+const rebuildBatchDefault = 1000;
+/** 11 values a row: far below SQLite's and PostgreSQL's bind parameter limits. */
+const insertChunk = 500;
+
+/**
+ * Recomputes daily_stats from the payments, in the configured time zone, with the rule the
+ * live path uses: after changing STATS_TIME_ZONE, or to repair drift. Payments are streamed in
+ * id order in batches; only the buckets are held in memory. The whole table is replaced in
+ * one transaction, so readers see the old figures until the new ones are complete.
+ *
+ * A payment change made meanwhile is neither lost nor counted twice: every change that moves
+ * stats writes daily_stats in its own transaction, and the rebuild holds daily_stats against
+ * writers from before its first read until it commits. On PostgreSQL the EXCLUSIVE lock
+ * (plain reads still pass) makes such a transaction wait at its upsert; whatever payment
+ * state it had not committed yet is not read here, and its delta lands on the rebuilt table
+ * after the commit. On SQLite the delete first takes the database's single write lock, so
+ * the reads see the latest state and no writer commits until the rebuild does.
+ */
+export async function rebuildStats(
+  deps: EngineDeps,
+  options: RebuildStatsOptions = {},
+): Promise<RebuildStatsResult> {
+  const started = performance.now();
+  const timeZone = deps.config.statsTimeZone;
+  dayIn(timeZone, new Date(0)); // an unknown zone fails here, before any lock is taken
+  const batch = Math.max(1, Math.floor(options.batchSize ?? rebuildBatchDefault));
+  const result = await inTransaction(deps.database, async (trx) => {
+    if (deps.database.flavor === 'postgres') await sql`lock table daily_stats in exclusive mode`.execute(trx);
+    const deleted = await trx.deleteFrom('daily_stats').executeTakeFirst();
+    const buckets = new Map<string, Contribution>();
+    let paymentsRead = 0;
+    for (let afterId: bigint | null = null; ; ) {
+      let query = trx.selectFrom('payments').select(contributionColumns).orderBy('id').limit(batch);
+      if (afterId !== null) query = query.where('id', '>', afterId);
+      const rows = await query.execute();
+      for (const row of rows) {
+        const c = contribution(row, timeZone, 1n);
+        const key = JSON.stringify(c.key, bigintJson);
+        const sum = buckets.get(key);
+        if (!sum) buckets.set(key, c);
+        else {
+          sum.count += c.count;
+          sum.amount_minor += c.amount_minor;
+          sum.captured_minor += c.captured_minor;
+          sum.refunded_minor += c.refunded_minor;
+          sum.fee_minor += c.fee_minor;
+        }
+      }
+      paymentsRead += rows.length;
+      if (rows.length < batch) break;
+      afterId = rows[rows.length - 1]!.id;
+    }
+    const values = [...buckets.values()].map((c) => ({
+      ...c.key,
+      count: c.count,
+      amount_minor: c.amount_minor,
+      captured_minor: c.captured_minor,
+      refunded_minor: c.refunded_minor,
+      fee_minor: c.fee_minor,
+    }));
+    for (let i = 0; i < values.length; i += insertChunk)
+      await trx
+        .insertInto('daily_stats')
+        .values(values.slice(i, i + insertChunk))
+        .execute();
+    return { paymentsRead, rowsDeleted: Number(deleted.numDeletedRows), bucketsWritten: values.length };
+  });
+  const done = { timeZone, ...result, ms: Math.round(performance.now() - started) };
+  deps.log.info(done, 'daily stats rebuilt');
+  return done;
+}

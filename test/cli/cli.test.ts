@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { commands } from '../../src/cli/commands.ts';
 import { postgresUrl, testFlavors } from '../helpers/databases.ts';
+import { card, cards, merchant, paid, payment } from '../helpers/fixtures.ts';
+import { testGateway } from '../helpers/gateway.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'kopek.mjs');
@@ -170,7 +172,7 @@ const demoLine = /Demo merchant "Demo shop" \(id (\d+)\):\n {2}PayKeeper {2}logi
 // The suites are independent (each has its own data dir or database): run them side by side.
 describe('kopek CLI', { concurrency: true }, () => {
   describe('kopek help and argument errors', { concurrency: 2 }, () => {
-    const expected = ['serve', 'migrate', 'merchant create', 'merchant list', 'user create'];
+    const expected = ['serve', 'migrate', 'merchant create', 'merchant list', 'user create', 'stats rebuild'];
 
     test('kopek --help lists every command', async () => {
       assert.deepEqual(
@@ -329,6 +331,64 @@ describe('kopek CLI', { concurrency: true }, () => {
       }
     });
 
+    test('stats rebuild recomputes daily_stats beside a running gateway', async () => {
+      const gw = await testGateway('sqlite');
+      try {
+        const m = await merchant(gw.engine);
+        for (let i = 0; i < 5; i++) {
+          await paid(gw.engine, m, { amountMinor: BigInt(100_00 + i) });
+          gw.clock.advance(20 * 60 * 60 * 1000);
+        }
+        const open = await payment(gw.engine, m);
+        await gw.engine.payWithCard({ payment: { id: open.id }, card: card(cards.declined) });
+        const statsRows = async () =>
+          JSON.stringify(
+            await gw.db.db
+              .selectFrom('daily_stats')
+              .selectAll()
+              .where('count', '!=', 0n)
+              .orderBy('day')
+              .orderBy('status')
+              .orderBy('shard')
+              .execute(),
+            (_, v) => (typeof v === 'bigint' ? v.toString() : v),
+          );
+        const live = await statsRows();
+        await gw.db.db.deleteFrom('daily_stats').where('status', '=', 'captured').execute();
+        await gw.db.db.updateTable('daily_stats').set({ amount_minor: 1n }).execute();
+        assert.notEqual(await statsRows(), live);
+        const path = gw.db.label.replace(/^sqlite:/, '');
+
+        const run = await kopek(['stats', 'rebuild', '--database', path]);
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(
+          run.stdout,
+          /^rebuilt daily stats on sqlite:\S+ in Europe\/Moscow: 6 payments read, \d+ buckets written \(\d+ replaced\) in \d+ ms\n$/,
+        );
+        assert.equal(await statsRows(), live);
+
+        const json = await kopek(['stats', 'rebuild', '--json', '--batch', '2', '-d', path]);
+        assert.equal(json.code, 0, json.stderr);
+        const done = JSON.parse(json.stdout);
+        assert.deepEqual(Object.keys(done).sort(), [
+          'bucketsWritten',
+          'ms',
+          'paymentsRead',
+          'rowsDeleted',
+          'timeZone',
+        ]);
+        assert.equal(done.paymentsRead, 6);
+        assert.equal(done.rowsDeleted, done.bucketsWritten);
+        assert.equal(await statsRows(), live);
+
+        const bad = await kopek(['stats', 'rebuild', '--batch', '0', '-d', path]);
+        assert.equal(bad.code, 2);
+        assert.match(bad.stderr, /--batch takes a positive number/);
+      } finally {
+        await gw.close();
+      }
+    });
+
     test('DATABASE_URL chooses the database; --database overrides it', async () => {
       const dir = tempDir();
       const fromEnv = join(dir, 'env.db');
@@ -408,6 +468,12 @@ describe('kopek CLI', { concurrency: true }, () => {
           [one.id, 'PG shop'],
           [two.id, 'PG env shop'],
         ],
+      );
+      const rebuilt = await kopek(['stats', 'rebuild', '--database', database], { dataDir });
+      assert.equal(rebuilt.code, 0, rebuilt.stderr);
+      assert.match(
+        rebuilt.stdout,
+        /^rebuilt daily stats on postgres:\/\/\S+ in Europe\/Moscow: 0 payments read, 0 buckets written/,
       );
     });
   });
