@@ -22,9 +22,12 @@ if (files.length === 0) {
   console.error('no test files match', filters);
   process.exit(1);
 }
-// Each test file migrates a PostgreSQL schema of its own (kopek_t_<pid>_…). They are
-// dropped here, before and after the run, never while a file may be reading the catalogue;
-// only schemas whose process is gone, so two runs side by side leave each other alone.
+// Each test file migrates a PostgreSQL schema of its own (kopek_t_<run pid>_<born>_…). They
+// are dropped here, before and after the run, never while a file may be reading the
+// catalogue: this run's own at its end, others' only once their run is gone. A run in another
+// PID namespace (a container sharing the database) looks gone too, so a schema younger than
+// an hour is left to the run that made it.
+const youngMs = 60 * 60 * 1000;
 const alive = (pid) => {
   try {
     process.kill(pid, 0);
@@ -46,8 +49,13 @@ async function dropTestSchemas() {
       "select nspname from pg_namespace where nspname like 'kopek\\_t\\_%'",
     );
     for (const { nspname } of rows) {
-      const pid = Number(nspname.split('_')[2]);
-      if (Number.isInteger(pid) && alive(pid)) continue;
+      const [, , pidText, bornText] = nspname.split('_');
+      const pid = Number(pidText);
+      if (pid !== process.pid) {
+        if (Number.isInteger(pid) && alive(pid)) continue;
+        const bornMs = Number.parseInt(bornText ?? '', 36) * 1000;
+        if (bornMs <= Date.now() && Date.now() - bornMs < youngMs) continue; // (older names: no time)
+      }
       await client.query(`drop schema if exists "${nspname}" cascade`);
     }
   } catch {
@@ -61,7 +69,7 @@ await dropTestSchemas();
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...flags, ...files],
-  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
+  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test', KOPEK_TEST_RUN: String(process.pid) } },
 );
 await dropTestSchemas();
 process.exit(result.status ?? 1);

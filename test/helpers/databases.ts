@@ -59,7 +59,11 @@ export async function openTestDatabase(
       },
     };
   }
-  const schema = `${testSchemaPrefix}${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  // The run's pid (scripts/test.mjs's, else this file's) and the creation time in unix seconds,
+  // base 36: test.mjs drops the schemas of its own run at its end, and others' by those two.
+  const run = process.env.KOPEK_TEST_RUN ?? String(process.pid);
+  const born = Math.floor(Date.now() / 1000).toString(36);
+  const schema = `${testSchemaPrefix}${run}_${born}_${Math.random().toString(36).slice(2, 10)}`;
   const database = await openDatabase(postgresUrl, { schema, poolSize: options.poolSize ?? 20 });
   await database.migrate();
   // The schema is dropped by scripts/test.mjs once every file is done: dropping it while
