@@ -3,6 +3,7 @@ import { deadlineAction, type PaymentStatus } from '../domain/states.ts';
 import type { Tx } from '../store/database.ts';
 import type { PaymentRow } from '../store/schema.ts';
 import type { EngineDeps } from './context.ts';
+import { type ClaimedOp, opText } from './hold-ops.ts';
 import { mustPost } from './ledger.ts';
 import { noChallenge, updatePayment } from './payment-store.ts';
 
@@ -25,30 +26,62 @@ export const deadlineOf = (row: PaymentRow, nowMs: number) =>
   );
 
 /**
+ * What the deadline did under the caller's row lock: the payment ended (`release` null), or an
+ * authorized hold was claimed for its release at the bank (`release`: the void to send once the
+ * transaction has committed, with `sendHoldOp` in holds.ts).
+ */
+export type DeadlineApplied = { row: PaymentRow; release: ClaimedOp | null };
+
+/**
  * Applies the payment's deadline if it has passed, under the row lock the caller holds: the
- * sweep, a payer's late card or 3-DS answer, a merchant's late capture all end the same way.
- * The row after, or null when the deadline changes nothing (not due, not expirable, or moved
+ * sweep, a payer's page view, a payer's late card or 3-DS answer, a merchant's late capture all
+ * end the same way. Null when the deadline changes nothing (not due, not expirable, or moved
  * meanwhile).
+ *
+ * An unpaid payment expires here. An authorized hold cannot simply end in our books: the issuer
+ * keeps the payer's money blocked until the bank is told to let it go, and no bank call is made
+ * with a transaction open. So the hold is claimed with the marker a void uses (`expiry#<seq>`,
+ * its own operation at the bank), and the caller sends the void after the commit
+ * (`sendHoldOp`); the bank's answer, whichever, ends it `expired` (holds.ts). A caller that
+ * does not send it (a payer's late card attempt, which has no business with the bank) leaves the
+ * claim to the janitor, which sends that void again once the call is overdue, exactly as for a
+ * void whose answer was lost. The claim also refuses any capture or void racing it.
  */
 export async function expirePastDeadline(
   trx: Tx,
   deps: EngineDeps,
   row: PaymentRow,
   by: string,
-): Promise<PaymentRow | null> {
+): Promise<DeadlineApplied | null> {
   const action = deadlineOf(row, deps.now().getTime());
-  if (action === 'lapse') return lapseHold(trx, deps, row, by);
-  if (action === 'expire') return updatePayment(trx, deps, row, 'expired', noChallenge, { by });
-  return null;
+  if (action === 'lapse') return claimLapsedHold(trx, deps, row);
+  if (action !== 'expire') return null;
+  const after = await updatePayment(trx, deps, row, 'expired', noChallenge, { by });
+  return after && { row: after, release: null };
+}
+
+/** The hold past its deadline, claimed for its void at the bank (see expirePastDeadline). */
+async function claimLapsedHold(trx: Tx, deps: EngineDeps, row: PaymentRow): Promise<DeadlineApplied | null> {
+  const seq = row.op_seq + 1n;
+  const op: ClaimedOp = { kind: 'expiry', seq };
+  const after = await trx
+    .updateTable('payments')
+    // a janitor's wait before asking about an earlier operation is not this one's
+    .set({ op_in_flight: opText(op), op_seq: seq, op_started_at: deps.now().getTime(), next_check_at: null })
+    .where('id', '=', row.id)
+    .where('status', '=', 'authorized')
+    .where('op_in_flight', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+  return after ? { row: after, release: op } : null;
 }
 
 /**
- * An uncaptured hold past its deadline lapses, and our books release it. The caller holds the
- * row lock, and either no capture or void is in flight or the bank has just declined the void
- * (its marker goes with the hold). Nothing is sent to the bank (no bank call
- * is made with a transaction open): the issuer lets an uncaptured authorization go on its own
- * schedule, and a merchant who wants the payer's money released sooner voids the hold, which
- * reaches the bank even past the deadline (holds.ts).
+ * A hold past its deadline lapses, and our books release it, once the bank has answered a void
+ * of it: the void the deadline sent (`expiry`), or a merchant's void the bank declined past the
+ * deadline (it let the hold go already). The caller holds the row lock; the marker of that void
+ * goes with the hold. Never called without the bank's answer: released only here, the money
+ * would stay blocked at the issuer.
  */
 export async function lapseHold(
   trx: Tx,

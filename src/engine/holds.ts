@@ -9,6 +9,7 @@ import { inTransaction, inTransactionOrRollback, Rollback } from '../store/trans
 import { callBank, connectorFor } from './bank.ts';
 import type { EngineDeps } from './context.ts';
 import { expirePastDeadline, holdRelease, lapseHold } from './deadline.ts';
+import { type ClaimedOp, type HoldOp, holdOperationId, isVoid, opText, parseHoldOp } from './hold-ops.ts';
 import { mustPost } from './ledger.ts';
 import { toService } from './merchants.ts';
 import { lockPayment, updatePayment } from './payment-store.ts';
@@ -16,28 +17,11 @@ import { type Payment, toPayment } from './payment-view.ts';
 
 /**
  * Capture and void of holds. The bank operation in flight is recorded on the payment
- * (`op_in_flight`) before the call, so a second capture or a void racing it is refused,
- * and a crash mid-call leaves a marker the janitor resolves with a status query.
+ * (`op_in_flight`, hold-ops.ts) before the call, so a second capture or a void racing it is
+ * refused, and a crash mid-call leaves a marker the janitor resolves. A hold past its deadline
+ * is claimed the same way for the void that releases it (`expiry`, deadline.ts).
  */
-type HoldOp = { kind: 'capture'; amountMinor: bigint } | { kind: 'void' };
-/**
- * A hold operation as claimed on the payment. `seq` numbers the payment's captures and voids
- * (`op_seq`), so each attempt is its own operation at the bank: a bank answers a repeated
- * operation id with its first answer, and a retry after a decline must not get that decline.
- * Null for a marker written before attempts were numbered.
- */
-type ClaimedOp = HoldOp & { seq: bigint | null };
-
-const opText = (op: ClaimedOp) =>
-  `${op.kind === 'capture' ? `capture:${op.amountMinor}` : 'void'}${op.seq === null ? '' : `#${op.seq}`}`;
-export const parseHoldOp = (text: string): ClaimedOp | null => {
-  const m = /^(?:capture:(\d+)|void)(?:#(\d+))?$/.exec(text);
-  if (!m) return null;
-  const seq = m[2] === undefined ? null : BigInt(m[2]);
-  return m[1] === undefined ? { kind: 'void', seq } : { kind: 'capture', amountMinor: BigInt(m[1]), seq };
-};
-export const holdOperationId = (row: { id: bigint }, op: ClaimedOp) =>
-  op.seq === null ? `${op.kind}-${row.id}` : `${op.kind}-${row.id}-${op.seq}`;
+export { holdOperationId, parseHoldOp } from './hold-ops.ts';
 
 /**
  * The fee terms the payment was created under (payments.ts), applied to what is captured. A
@@ -84,7 +68,7 @@ async function runHoldOp(
   deps: EngineDeps,
   merchantId: bigint,
   paymentId: bigint,
-  kind: HoldOp['kind'],
+  kind: 'capture' | 'void',
   decide: (row: PaymentRow) => Result<HoldOp, EngineError>,
 ): Promise<Result<Payment, EngineError>> {
   const claimed = await inTransaction(
@@ -95,13 +79,19 @@ async function runHoldOp(
       if (row.status === 'expired') return fail(engineError('payment_expired'));
       if (row.status !== 'authorized')
         return fail(engineError('illegal_transition', { detail: `payment is ${row.status}` }));
-      if (row.op_in_flight)
+      if (row.op_in_flight) {
+        // the hold is being released because its deadline passed: nothing left to capture or void
+        if (parseHoldOp(row.op_in_flight)?.kind === 'expiry') return fail(engineError('payment_expired'));
         return fail(engineError('illegal_transition', { detail: `${row.op_in_flight} in progress` }));
-      // Past the deadline a hold is no longer captured: it lapses now, as the sweep would (the
-      // transaction commits that and hands the refusal out). A void still goes to the bank,
-      // which may hold the payer's money until told to let it go.
-      if (kind === 'capture' && (await expirePastDeadline(trx, deps, row, 'capture after expiry')))
-        return fail(engineError('payment_expired'));
+      }
+      // Past the deadline a hold is no longer captured: it lapses now, as the sweep would, by a
+      // void claimed here and sent below (the transaction commits the claim; the capture is
+      // refused whatever the bank answers). A void still goes to the bank as the merchant's own.
+      if (kind === 'capture') {
+        const lapsed = await expirePastDeadline(trx, deps, row, 'capture after expiry');
+        if (lapsed?.release) return ok({ row: lapsed.row, op: lapsed.release });
+        if (lapsed) return fail(engineError('payment_expired'));
+      }
       const decided = decide(row);
       if (!decided.ok) return decided;
       const now = deps.now().getTime();
@@ -121,13 +111,29 @@ async function runHoldOp(
   );
   if (!claimed.ok) return claimed;
   const { row, op } = claimed.value;
+  const applied = await sendHoldOp(deps, row, op);
+  return op.kind === 'expiry' ? fail(engineError('payment_expired')) : applied;
+}
+
+/**
+ * Sends the claimed operation to the bank, with no transaction open, and applies the answer.
+ * Also sends the void a hold's deadline claimed (deadline.ts expirePastDeadline), once that claim
+ * has committed: the sweep, a page view past the deadline and a late capture; the answer, whichever,
+ * ends the hold `expired`. The janitor sends a void again this way, under its first operation id
+ * (janitor.ts resolveUnsettled).
+ */
+export async function sendHoldOp(
+  deps: EngineDeps,
+  row: PaymentRow,
+  op: ClaimedOp,
+): Promise<Result<Payment, EngineError>> {
   const base = {
     operationId: holdOperationId(row, op),
     testMode: row.test_mode === 1n,
     connectorData: JSON.parse(row.connector_data ?? '{}'),
   };
   const connector = connectorFor(deps, row.connector);
-  const outcome = await callBank(deps, op.kind, (signal) =>
+  const outcome = await callBank(deps, isVoid(op) ? 'void' : 'capture', (signal) =>
     op.kind === 'capture'
       ? connector.capture({
           ...base,
@@ -157,6 +163,13 @@ export async function applyHoldOutcome(
       return fail(
         engineError('connector_unavailable', { detail: `${op.kind} outcome unknown; will be resolved` }),
       );
+    }
+    if (op.kind === 'expiry') {
+      // The void the deadline sent: approved, the bank has let the payer's money go; declined,
+      // it holds nothing to let go (voided or released already). Either way the hold has lapsed.
+      const after = await lapseHold(trx, deps, row, 'expiry');
+      if (!after) throw new Rollback(fail(engineError('illegal_transition')));
+      return ok(toPayment(after));
     }
     if (outcome.kind === 'declined') {
       // A hold past its deadline the bank will not void (it has let it go, say) lapses: there

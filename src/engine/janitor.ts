@@ -5,15 +5,17 @@ import { applyAuthOutcome, reopenChallenge } from './authorize.ts';
 import { callBank, connectorFor } from './bank.ts';
 import type { EngineDeps } from './context.ts';
 import { expirePastDeadline } from './deadline.ts';
-import { applyHoldOutcome, holdOperationId, parseHoldOp } from './holds.ts';
+import { isVoid } from './hold-ops.ts';
+import { applyHoldOutcome, holdOperationId, parseHoldOp, sendHoldOp } from './holds.ts';
 import { lockPayment } from './payment-store.ts';
 import { applyPayoutOutcome } from './payouts.ts';
 import { applyRefundOutcome } from './refunds.ts';
 
 /**
  * Background repairs, each idempotent and safe to run from any number of processes:
- * expire what nobody paid, and settle operations whose bank answer never arrived (a
- * timeout, or a crash between "pending" and "applied") by asking the bank.
+ * expire what nobody paid (and release at the bank the holds nobody captured), and settle
+ * operations whose bank answer never arrived (a timeout, or a crash between "pending" and
+ * "applied") by asking the bank, or, a void, by sending it again.
  */
 export async function expireDue(deps: EngineDeps, batch: number = limits.outboxBatchMax): Promise<number> {
   const now = deps.now().getTime();
@@ -43,7 +45,8 @@ export async function expireDue(deps: EngineDeps, batch: number = limits.outboxB
 
 /**
  * The payer opened the page of a payment whose deadline has passed: expire it now rather
- * than at the next sweep, so the page can say so. False when it is not due (or not expirable).
+ * than at the next sweep, so the page can say so. False when it is not due (or not expirable),
+ * or when a lapsed hold's void has not been answered yet (the janitor finishes it).
  */
 export async function expireIfDue(
   deps: EngineDeps,
@@ -53,15 +56,20 @@ export async function expireIfDue(
 }
 
 /**
- * One payment's expiry, in its own transaction; the rule (deadline.ts) is applied under the
- * row lock. A lapsing hold is released in the books only: see lapseHold for why the sweep
- * sends no void to the bank.
+ * One payment's expiry: the rule (deadline.ts) is applied under the row lock, in its own
+ * transaction. A hold past its deadline is claimed there, and its void sent to the bank after
+ * the commit, so the payer's money is released at the issuer too; an unanswered void leaves
+ * the claim to resolveUnsettled.
  */
 async function expireOne(deps: EngineDeps, ref: { publicId: string } | { id: bigint }): Promise<boolean> {
-  return inTransaction(deps.database, async (trx) => {
+  const applied = await inTransaction(deps.database, async (trx) => {
     const row = await lockPayment(trx, deps.database.flavor, ref);
-    return row !== undefined && (await expirePastDeadline(trx, deps, row, 'expiry')) !== null;
+    return row ? expirePastDeadline(trx, deps, row, 'expiry') : null;
   });
+  if (!applied) return false;
+  if (!applied.release) return true;
+  const released = await sendHoldOp(deps, applied.row, applied.release);
+  return released.ok && released.value.status === 'expired';
 }
 
 /** How long a bank call is given before the bank is asked what became of it. */
@@ -137,16 +145,24 @@ export async function resolveUnsettled(
     const hold = row.op_in_flight ? parseHoldOp(row.op_in_flight) : null;
     await settle('payments', row.id, row.op_started_at ?? row.updated_at, async () => {
       if (hold) {
-        const outcome = await ask(
-          row.connector,
-          holdOperationId(row, hold),
-          row.connector_data,
-          row.test_mode,
-        );
-        if (outcome.kind === 'unknown') return false;
-        const applied = await applyHoldOutcome(deps, row.id, hold, outcome);
+        // A void (the merchant's, or the one a deadline sent) is sent again under its operation
+        // id rather than asked about: the bank answers a repeat with its first answer, and does
+        // now one it never received. A status answer of "declined" could not tell a void the
+        // bank refused from one that never reached it, which leaves the payer's money held.
+        let applied: Awaited<ReturnType<typeof applyHoldOutcome>>;
+        if (isVoid(hold)) applied = await sendHoldOp(deps, row, hold);
+        else {
+          const outcome = await ask(
+            row.connector,
+            holdOperationId(row, hold),
+            row.connector_data,
+            row.test_mode,
+          );
+          if (outcome.kind === 'unknown') return false;
+          applied = await applyHoldOutcome(deps, row.id, hold, outcome);
+        }
         // a declined capture or void is an answer too: the marker is gone, the hold stays (or,
-        // a void past the deadline, lapses)
+        // a void past the deadline, lapses); an unanswered one (`connector_unavailable`) waits
         return applied.ok || applied.error.code === 'declined' || applied.error.code === 'payment_expired';
       }
       if (!operationId) return false;

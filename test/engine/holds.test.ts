@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { ConnectorOutcome } from '../../src/acquiring/connector.ts';
-import { answerLost, intercept, unreachable } from '../helpers/bank.ts';
+import { answerLost, heldAtTheBank, intercept, unreachable } from '../helpers/bank.ts';
 import { testFlavors } from '../helpers/databases.ts';
 import {
   assertLedgerBalanced,
@@ -47,6 +47,7 @@ for (const flavor of await testFlavors()) {
       assert.equal(expired.status, 'expired');
       assert.equal(expired.capturedMinor, 0n);
       assert.equal((await gw.engine.balances(m, 'RUB')).held, 0n, 'the lapsed hold is released in the books');
+      assert.equal(await heldAtTheBank(gw, late.id), 'voided', '... and at the bank');
       expectFail(await gw.engine.voidPayment({ merchantId: m, paymentId: late.id }), 'payment_expired');
       expectFail(await gw.engine.capturePayment({ merchantId: m, paymentId: late.id }), 'payment_expired');
     });
@@ -95,7 +96,9 @@ for (const flavor of await testFlavors()) {
       }
       assert.equal((await gw.engine.getPayment({ id: refused.id }))?.status, 'expired');
 
-      // A void that never reached the bank: the janitor learns it was never done, and it lapses.
+      // A void that never reached the bank: the janitor sends it again under its operation id,
+      // and the bank does it now (asked instead, it could only say it never saw it, and the
+      // payer's money would stay held).
       restore = intercept(gw, 'void', unreachable);
       try {
         expectFail(
@@ -108,13 +111,138 @@ for (const flavor of await testFlavors()) {
       assert.equal(await gw.engine.expireDue(), 0, 'the sweep waits for the void');
       gw.clock.advance(2 * gw.engine.deps.config.connectorTimeoutMs + 1);
       assert.ok((await gw.engine.resolveUnsettled()) >= 1);
-      const lapsed = (await gw.engine.getPayment({ id: lost.id }))!;
-      assert.equal(lapsed.status, 'expired');
-      assert.equal(lapsed.opInFlight, null);
+      const resent = (await gw.engine.getPayment({ id: lost.id }))!;
+      assert.equal(resent.status, 'canceled', "the merchant's void, done");
+      assert.equal(resent.opInFlight, null);
+      assert.equal(await heldAtTheBank(gw, lost.id), 'voided');
 
       assert.equal((await gw.engine.balances(m, 'RUB')).held, 0n);
       assert.equal(await gw.engine.expireDue(), 0, 'nothing left for the sweep');
       expectFail(await gw.engine.voidPayment({ merchantId: m, paymentId: refused.id }), 'payment_expired');
+    });
+
+    it('releases at the bank a hold that lapses by the sweep, a late capture or a page view', async () => {
+      const m = await merchant(gw.engine);
+      const swept = await held(m, 300n);
+      const late = await held(m, 200n);
+      const viewed = await held(m, 100n);
+      assert.equal(await heldAtTheBank(gw, swept.id), 'held');
+      gw.clock.advance(gw.engine.deps.config.holdTtlMs);
+      const seen: string[] = [];
+      const restore = intercept(gw, 'void', (real, input) => {
+        seen.push(input.operationId);
+        return real(input);
+      });
+      try {
+        expectFail(await gw.engine.capturePayment({ merchantId: m, paymentId: late.id }), 'payment_expired');
+        assert.equal(await gw.engine.expireIfDue({ publicId: viewed.publicId }), true);
+        assert.ok((await gw.engine.expireDue()) >= 1);
+      } finally {
+        restore();
+      }
+      for (const p of [swept, late, viewed]) {
+        const after = (await gw.engine.getPayment({ id: p.id }))!;
+        assert.equal(after.status, 'expired', 'the deadline, not the merchant, ended it');
+        assert.equal(after.opInFlight, null);
+        assert.equal(await heldAtTheBank(gw, p.id), 'voided', "the payer's money is released at the issuer");
+        assert.ok(seen.includes(`void-${p.id}-1`), 'a void of its own at the bank');
+      }
+      assert.equal((await gw.engine.balances(m, 'RUB')).held, 0n);
+      expectFail(await gw.engine.voidPayment({ merchantId: m, paymentId: swept.id }), 'payment_expired');
+      expectFail(await gw.engine.capturePayment({ merchantId: m, paymentId: viewed.id }), 'payment_expired');
+      assert.equal(await gw.engine.expireIfDue({ id: late.id }), false, 'nothing left to expire');
+    });
+
+    /** Waits until the payment's claim of a bank operation has committed. */
+    const claimed = async (id: bigint) => {
+      for (let i = 0; i < 500; i++) {
+        const op = (await gw.engine.getPayment({ id }))?.opInFlight;
+        if (op) return op;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      assert.fail(`payment ${id}: no operation claimed`);
+    };
+    /** A bank call that waits until `open` is called. */
+    const gated = () => {
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      return { gate, open };
+    };
+
+    it('lets a capture racing the sweep or the sweep racing a capture win, never both', async () => {
+      const m = await merchant(gw.engine);
+      const ttl = gw.engine.deps.config.holdTtlMs;
+
+      // the capture is with the bank when the deadline passes: the sweep leaves the hold alone
+      const first = await held(m, 400n);
+      gw.clock.advance(ttl - 1);
+      const slowCapture = gated();
+      let restore = intercept(gw, 'capture', async (real, input) => {
+        await slowCapture.gate;
+        return real(input);
+      });
+      try {
+        const capturing = gw.engine.capturePayment({ merchantId: m, paymentId: first.id });
+        assert.match(await claimed(first.id), /^capture:/);
+        gw.clock.advance(1);
+        await gw.engine.expireDue();
+        assert.equal(await gw.engine.expireIfDue({ id: first.id }), false);
+        slowCapture.open();
+        assert.equal(unwrap(await capturing).status, 'captured');
+      } finally {
+        restore();
+      }
+      await gw.engine.expireDue();
+      assert.equal((await gw.engine.getPayment({ id: first.id }))?.status, 'captured');
+      assert.equal(await heldAtTheBank(gw, first.id), 'captured');
+
+      // the sweep's void is with the bank: a capture now is refused, and the hold expires
+      const second = await held(m, 300n);
+      gw.clock.advance(ttl);
+      const slowVoid = gated();
+      restore = intercept(gw, 'void', async (real, input) => {
+        await slowVoid.gate;
+        return real(input);
+      });
+      try {
+        const sweeping = gw.engine.expireDue();
+        assert.match(await claimed(second.id), /^expiry#\d+$/);
+        expectFail(
+          await gw.engine.capturePayment({ merchantId: m, paymentId: second.id }),
+          'payment_expired',
+        );
+        expectFail(await gw.engine.voidPayment({ merchantId: m, paymentId: second.id }), 'payment_expired');
+        slowVoid.open();
+        assert.ok((await sweeping) >= 1);
+      } finally {
+        restore();
+      }
+      assert.equal((await gw.engine.getPayment({ id: second.id }))?.status, 'expired');
+      assert.equal(await heldAtTheBank(gw, second.id), 'voided');
+
+      // both at once, at the deadline's last millisecond: whichever takes the row first decides
+      const third = await held(m, 200n);
+      gw.clock.advance(ttl - 1);
+      const [captured] = await Promise.all([
+        gw.engine.capturePayment({ merchantId: m, paymentId: third.id }),
+        (async () => {
+          gw.clock.advance(1);
+          return gw.engine.expireDue();
+        })(),
+      ]);
+      const after = (await gw.engine.getPayment({ id: third.id }))!;
+      const bank = await heldAtTheBank(gw, third.id);
+      if (captured.ok) {
+        assert.equal(after.status, 'captured');
+        assert.equal(bank, 'captured');
+      } else {
+        expectFail(captured, 'payment_expired');
+        assert.equal(after.status, 'expired');
+        assert.equal(bank, 'voided');
+      }
+      assert.equal((await gw.engine.balances(m, 'RUB')).held, 0n);
     });
 
     /** The bank declines the first capture (shown a larger amount than held, it refuses and records that). */

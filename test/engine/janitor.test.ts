@@ -3,9 +3,18 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { ConnectorOutcome } from '../../src/acquiring/connector.ts';
 import { challengeTtlMs } from '../../src/acquiring/sim-acs.ts';
 import { applyRefundOutcome } from '../../src/engine/refunds.ts';
-import { answerLost, intercept, unreachable } from '../helpers/bank.ts';
+import { answerLost, heldAtTheBank, intercept, unreachable } from '../helpers/bank.ts';
 import { testFlavors } from '../helpers/databases.ts';
-import { assertLedgerBalanced, card, cards, merchant, paid, payment, unwrap } from '../helpers/fixtures.ts';
+import {
+  assertLedgerBalanced,
+  card,
+  cards,
+  expectFail,
+  merchant,
+  paid,
+  payment,
+  unwrap,
+} from '../helpers/fixtures.ts';
 import { type TestGateway, testGateway } from '../helpers/gateway.ts';
 
 /**
@@ -357,6 +366,134 @@ for (const flavor of await testFlavors()) {
       assert.equal(await gw.engine.resolveUnsettled(), 1);
       assert.equal(await gw.engine.expireDue(1), 1);
       assert.equal((await gw.engine.getPayment({ id: inFlight.id }))?.status, 'expired');
+    });
+
+    /** An approved hold of 100.00 RUB, and the clock moved past its deadline. */
+    const lapsedHold = async () => {
+      const p = await payment(gw.engine, m, { flow: 'hold' });
+      unwrap(await gw.engine.payWithCard({ payment: { id: p.id }, card: card(cards.approved) }));
+      gw.clock.advance(gw.engine.deps.config.holdTtlMs);
+      return p;
+    };
+    const heldInOurBooks = async () => (await gw.engine.balances(m, 'RUB')).held;
+
+    it("settles a lapsed hold's void whose answer was lost as expired, not canceled", async () => {
+      const p = await lapsedHold();
+      const restore = intercept(gw, 'void', answerLost);
+      try {
+        assert.equal(await gw.engine.expireDue(), 0, 'no answer: not expired yet');
+      } finally {
+        restore();
+      }
+      const claimed = (await gw.engine.getPayment({ id: p.id }))!;
+      assert.equal(claimed.status, 'authorized');
+      assert.match(claimed.opInFlight ?? '', /^expiry#\d+$/, 'claimed, as an expiry');
+      assert.equal(await heldAtTheBank(gw, p.id), 'voided', 'the bank did it');
+      assert.equal(await heldInOurBooks(), 100_00n, 'our books wait for the answer');
+      expectFail(await gw.engine.capturePayment({ merchantId: m, paymentId: p.id }), 'payment_expired');
+      expectFail(await gw.engine.voidPayment({ merchantId: m, paymentId: p.id }), 'payment_expired');
+      assert.equal(await gw.engine.expireDue(), 0, 'the sweep leaves the claim to the janitor');
+      assert.equal(await gw.engine.expireIfDue({ id: p.id }), false);
+      assert.equal(await gw.engine.resolveUnsettled(), 0, 'not while the call may be on its way');
+      untilStale();
+      assert.equal(await gw.engine.resolveUnsettled(), 1);
+      const settled = (await gw.engine.getPayment({ id: p.id }))!;
+      assert.equal(settled.status, 'expired');
+      assert.equal(settled.opInFlight, null);
+      assert.equal(await heldInOurBooks(), 0n);
+      assert.equal(await heldAtTheBank(gw, p.id), 'voided');
+      assert.equal(await gw.engine.resolveUnsettled(), 0, 'nothing is left to settle');
+    });
+
+    it('finishes releasing a lapsed hold at a bank it could not reach, once the bank is back', async () => {
+      const p = await lapsedHold();
+      let restore = intercept(gw, 'void', unreachable);
+      try {
+        assert.equal(await gw.engine.expireDue(), 0);
+        assert.equal(await heldAtTheBank(gw, p.id), 'held');
+        untilStale();
+        assert.equal(await gw.engine.resolveUnsettled(), 0, 'still unreachable');
+      } finally {
+        restore();
+      }
+      const waiting = (await gw.engine.getPayment({ id: p.id }))!;
+      assert.equal(waiting.status, 'authorized');
+      assert.match(waiting.opInFlight ?? '', /^expiry#/, 'still claimed');
+      assert.equal(await heldInOurBooks(), 100_00n);
+      assert.equal(await gw.engine.resolveUnsettled(), 0, 'asked again only after a wait');
+      gw.clock.advance(60 * 60_000);
+      const voids: string[] = [];
+      restore = intercept(gw, 'void', (real, input) => {
+        voids.push(input.operationId);
+        return real(input);
+      });
+      try {
+        assert.equal(await gw.engine.resolveUnsettled(), 1);
+      } finally {
+        restore();
+      }
+      assert.deepEqual(voids, [`void-${p.id}-1`], 'the same operation, sent again');
+      assert.equal((await gw.engine.getPayment({ id: p.id }))?.status, 'expired');
+      assert.equal(await heldAtTheBank(gw, p.id), 'voided');
+      assert.equal(await heldInOurBooks(), 0n);
+    });
+
+    it('reads a void marker written before expiries were marked, and settles it as before', async () => {
+      const p = await payment(gw.engine, m, { flow: 'hold' });
+      unwrap(await gw.engine.payWithCard({ payment: { id: p.id }, card: card(cards.approved) }));
+      // as a process of the version before left it: a merchant's void, unnumbered, never sent
+      await gw.db.db
+        .updateTable('payments')
+        .set({ op_in_flight: 'void', op_started_at: gw.clock.ms })
+        .where('id', '=', p.id)
+        .execute();
+      untilStale();
+      assert.equal(await gw.engine.resolveUnsettled(), 1);
+      assert.equal((await gw.engine.getPayment({ id: p.id }))?.status, 'canceled');
+      assert.equal(await heldAtTheBank(gw, p.id), 'voided');
+    });
+
+    it('releases a card verification hold at the bank, by the janitor or once it lapses', async () => {
+      const verify = async (fake: Parameters<typeof intercept<'void'>>[2]) => {
+        const reg = unwrap(await gw.engine.registerCard({ merchantId: m, origin: 'core', purpose: 'pay' }));
+        const restore = intercept(gw, 'void', fake);
+        try {
+          const paid = unwrap(
+            await gw.engine.payWithCard({
+              payment: { publicId: reg.payment.publicId },
+              card: card(cards.approved),
+            }),
+          );
+          assert.equal(paid.payment.status, 'authorized', 'the payer sees the approval');
+        } finally {
+          restore();
+        }
+        assert.equal((await gw.engine.getCard(m, { id: reg.card.id }))?.status, 'active');
+        assert.equal(await heldAtTheBank(gw, reg.payment.id), 'held');
+        return reg;
+      };
+      // the void right after the approval never reached the bank: the janitor sends it again
+      const lost = await verify(unreachable);
+      // the bank turned the void down then (busy, say): the hold waits, and lapses
+      const refused = await verify(
+        async (): Promise<ConnectorOutcome> => ({
+          kind: 'declined',
+          reason: 'processing_error',
+          rc: '96',
+          message: 'System malfunction',
+          connectorData: {},
+        }),
+      );
+      untilStale();
+      assert.equal(await gw.engine.resolveUnsettled(), 1);
+      assert.equal((await gw.engine.getPayment({ id: lost.payment.id }))?.status, 'canceled');
+      assert.equal(await heldAtTheBank(gw, lost.payment.id), 'voided');
+      gw.clock.advance(gw.engine.deps.config.holdTtlMs);
+      assert.equal(await gw.engine.expireDue(), 1);
+      assert.equal((await gw.engine.getPayment({ id: refused.payment.id }))?.status, 'expired');
+      assert.equal(await heldAtTheBank(gw, refused.payment.id), 'voided');
+      assert.equal((await gw.engine.getCard(m, { id: refused.card.id }))?.status, 'active', 'the card stays');
+      assert.equal(await heldInOurBooks(), 0n);
     });
 
     it('settles a refund once when several janitors apply the same answer', async () => {

@@ -1,4 +1,6 @@
+import { authorizationKey } from '../../src/acquiring/sim-store.ts';
 import type { SimulatorBank } from '../../src/acquiring/simulator.ts';
+import { DatabaseSimStore } from '../../src/store/sim-bank-store.ts';
 import type { TestGateway } from './gateway.ts';
 
 type BankCall = 'authorize' | 'continue3ds' | 'capture' | 'void' | 'refund' | 'payout' | 'status';
@@ -32,3 +34,16 @@ export const answerLost = async <I>(real: (input: I) => Promise<unknown>, input:
   await real(input);
   throw new Error('socket hang up (test)');
 };
+
+/**
+ * What the simulator's own books say of a payment's authorization: `held` while the
+ * payer's money is held at the issuer, `voided` once released, `captured` once taken.
+ */
+export async function heldAtTheBank(gw: TestGateway, paymentId: bigint): Promise<string> {
+  const p = await gw.engine.getPayment({ id: paymentId });
+  const bankRef = (p?.connectorData as { bankRef?: string } | null)?.bankRef;
+  if (!bankRef) throw new Error(`payment ${paymentId} has no authorization at the bank`);
+  const auth = await new DatabaseSimStore(gw.database).get(authorizationKey(bankRef));
+  if (auth?.record !== 'authorization') throw new Error(`the bank does not know ${bankRef}`);
+  return auth.state;
+}
