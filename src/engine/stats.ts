@@ -74,17 +74,20 @@ function contribution(row: ContributingRow, timeZone: string, sign: bigint): Con
   };
 }
 
+/** A contribution as a `daily_stats` row. */
+const statsRow = (c: Contribution) => ({
+  ...c.key,
+  count: c.count,
+  amount_minor: c.amount_minor,
+  captured_minor: c.captured_minor,
+  refunded_minor: c.refunded_minor,
+  fee_minor: c.fee_minor,
+});
+
 async function add(trx: Tx, c: Contribution): Promise<void> {
   await trx
     .insertInto('daily_stats')
-    .values({
-      ...c.key,
-      count: c.count,
-      amount_minor: c.amount_minor,
-      captured_minor: c.captured_minor,
-      refunded_minor: c.refunded_minor,
-      fee_minor: c.fee_minor,
-    })
+    .values(statsRow(c))
     .onConflict((oc) =>
       oc.columns(['merchant_id', 'day', 'system', 'status', 'currency', 'shard']).doUpdateSet({
         count: sql`daily_stats.count + ${c.count}`,
@@ -201,14 +204,7 @@ export async function rebuildStats(
       if (rows.length < batch) break;
       afterId = rows[rows.length - 1]!.id;
     }
-    const values = [...buckets.values()].map((c) => ({
-      ...c.key,
-      count: c.count,
-      amount_minor: c.amount_minor,
-      captured_minor: c.captured_minor,
-      refunded_minor: c.refunded_minor,
-      fee_minor: c.fee_minor,
-    }));
+    const values = [...buckets.values()].map(statsRow);
     for (let i = 0; i < values.length; i += insertChunk)
       await trx
         .insertInto('daily_stats')
