@@ -8,7 +8,7 @@ import type { DialectModule } from './dialects/dialect.ts';
 import { dialects as allDialects } from './dialects/index.ts';
 import { limits } from './domain/limits.ts';
 import { createEngine, type Engine } from './engine/engine.ts';
-import { coreCallbackNotifier, type Notifier } from './engine/notify.ts';
+import { coreCallbackNotifier, type Notifier } from './engine/outbox/notify.ts';
 import { Vault } from './security/vault.ts';
 import { type Database, openDatabase } from './store/database.ts';
 import { DatabaseSimStore } from './store/sim-bank-store.ts';

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { DeliveryHandler, RetryPolicy } from '../delivery/worker.ts';
-import type { Notifier } from '../engine/notify.ts';
+import type { Notifier } from '../engine/outbox/notify.ts';
 import type { Gateway } from '../runtime.ts';
 
 /**

@@ -38,3 +38,47 @@ export async function callBank(
     controller.abort();
   }
 }
+
+/** What a claim decided: go to the bank with `claimed`, or answer now without it. */
+export type Claim<C, R> = { go: C } | { answer: R };
+export const proceed = <C>(claimed: C): { go: C } => ({ go: claimed });
+export const answer = <R>(result: R): { answer: R } => ({ answer: result });
+
+/**
+ * The one shape of every bank operation: claim it in a transaction (the claim commits, so a
+ * racing request sees it and a crash leaves a marker the janitor resolves), call the bank with
+ * no transaction open, apply the answer in a transaction of its own. `claim` may answer at
+ * once (refused, or a repeat of an operation made already); `apply` gets every outcome,
+ * `unknown` included, and decides what it means.
+ */
+export async function bankOperation<C, R>(
+  deps: EngineDeps,
+  op: {
+    what: string | ((claimed: C) => string);
+    claim: () => Promise<Claim<C, R>>;
+    call: (claimed: C, signal: AbortSignal) => Promise<ConnectorOutcome>;
+    apply: (claimed: C, outcome: ConnectorOutcome) => Promise<R>;
+  },
+): Promise<R> {
+  const claimed = await op.claim();
+  if ('answer' in claimed) return claimed.answer;
+  const what = typeof op.what === 'string' ? op.what : op.what(claimed.go);
+  return bankExchange(deps, what, claimed.go, op);
+}
+
+/**
+ * The second half of bankOperation, for an operation claimed earlier: the janitor asking about
+ * (or re-sending) one whose answer never came, a hold's release claimed by its deadline.
+ */
+export async function bankExchange<C, R>(
+  deps: EngineDeps,
+  what: string,
+  claimed: C,
+  op: {
+    call: (claimed: C, signal: AbortSignal) => Promise<ConnectorOutcome>;
+    apply: (claimed: C, outcome: ConnectorOutcome) => Promise<R>;
+  },
+): Promise<R> {
+  const outcome = await callBank(deps, what, (signal) => op.call(claimed, signal));
+  return op.apply(claimed, outcome);
+}

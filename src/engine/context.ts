@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { Connector } from '../acquiring/connector.ts';
 import type { Vault } from '../security/vault.ts';
-import type { Database } from '../store/database.ts';
-import type { Notifier } from './notify.ts';
+import type { Database, Tx } from '../store/database.ts';
+import type { PaymentRow } from '../store/schema.ts';
+import type { Notifier } from './outbox/notify.ts';
 
 export type EngineConfig = {
   /** Public base URL of this gateway, for links handed to payers and banks. */
@@ -29,3 +30,22 @@ export type EngineDeps = {
   now: () => Date;
   log: Logger;
 };
+
+/**
+ * What follows a payment's change in its transaction (statistics, its invoice, the card it
+ * registers or saves). `before` is null for a new payment. Each decides for itself whether the
+ * change concerns it.
+ */
+export type PaymentFollower = (
+  trx: Tx,
+  ctx: EngineContext,
+  before: PaymentRow | null,
+  after: PaymentRow,
+) => Promise<void>;
+
+/**
+ * The dependencies as use cases receive them: the caller's, plus what `createEngine` assembles
+ * (the followers of a payment change), so the payment store never imports the aggregates that
+ * follow it.
+ */
+export type EngineContext = EngineDeps & { followers: readonly PaymentFollower[] };

@@ -1,5 +1,4 @@
 import type { Database } from '../store/database.ts';
-import { applyAuthOutcome, continueThreeDs, payWithCard } from './authorize.ts';
 import {
   chargeSavedCard,
   deleteCard,
@@ -7,15 +6,17 @@ import {
   listCards,
   registerCard,
   releaseVerificationHolds,
-} from './cards.ts';
-import { settleLapsedChallenge, settleLapsedChallenges } from './challenges.ts';
-import type { EngineDeps } from './context.ts';
-import { listDeliveries } from './deliveries.ts';
-import { capturePayment, voidPayment } from './holds.ts';
-import { createInvoice, getInvoice, revokeInvoice, sendInvoice } from './invoices.ts';
-import { expireDue, expireIfDue, resolveUnsettled } from './janitor.ts';
-import { keyUsage, rotateKeys } from './keys.ts';
-import { balances, verify } from './ledger.ts';
+} from './cards/cards.ts';
+import { cardFollowsPayment } from './cards/store.ts';
+import { settleLapsedChallenge, settleLapsedChallenges } from './chores/challenges.ts';
+import { expireDue, expireIfDue } from './chores/expiry.ts';
+import { resolveUnsettled } from './chores/janitor.ts';
+import type { EngineContext, EngineDeps, PaymentFollower } from './context.ts';
+import { capturePayment, voidPayment } from './holds/holds.ts';
+import { createInvoice, getInvoice, revokeInvoice, sendInvoice } from './invoices/invoices.ts';
+import { invoiceFollowsPayment } from './invoices/store.ts';
+import { keyUsage, rotateKeys } from './keys/keys.ts';
+import { balances, verify } from './ledger/store.ts';
 import {
   authenticate,
   authenticateByPublicKey,
@@ -29,23 +30,38 @@ import {
   setServiceFee,
   updateMerchantSettings,
   verifyUser,
-} from './merchants.ts';
-import { cancelPayment, createPayment, getPayment, listPayments } from './payments.ts';
-import { createPayout, getPayout } from './payouts.ts';
-import { listRefunds, listRefundsOf, refundPayment } from './refunds.ts';
-import { statistics } from './statistics.ts';
-import { rebuildStats } from './stats.ts';
-import { payWithTestMethod } from './test-method.ts';
+} from './merchants/merchants.ts';
+import { listDeliveries } from './outbox/deliveries.ts';
+import { continueThreeDs, payWithCard } from './payments/authorize.ts';
+import { applyAuthOutcome } from './payments/authorize-ops.ts';
+import { cancelPayment, createPayment, getPayment, listPayments } from './payments/payments.ts';
+import { payWithTestMethod } from './payments/test-method.ts';
+import { createPayout, getPayout } from './payouts/payouts.ts';
+import { listRefunds, listRefundsOf, refundPayment } from './refunds/refunds.ts';
+import { rebuildStats, statistics } from './stats/stats.ts';
+import { statsFollowPayment } from './stats/store.ts';
 
-type Bound<F> = F extends (deps: EngineDeps, ...args: infer A) => infer R ? (...args: A) => R : never;
-const bind = <F extends (deps: EngineDeps, ...args: never[]) => unknown>(deps: EngineDeps, f: F) =>
+/**
+ * What follows every payment change, in its transaction and in this order: the day's
+ * statistics, the payment's invoice, the card it registers or saves. The payment store calls
+ * them without knowing them (context.ts PaymentFollower).
+ */
+const paymentFollowers: readonly PaymentFollower[] = [
+  statsFollowPayment,
+  invoiceFollowsPayment,
+  cardFollowsPayment,
+];
+
+type Bound<F> = F extends (deps: EngineContext, ...args: infer A) => infer R ? (...args: A) => R : never;
+const bind = <F extends (deps: EngineContext, ...args: never[]) => unknown>(deps: EngineContext, f: F) =>
   ((...args: never[]) => f(deps, ...args)) as Bound<F>;
 
 /**
  * The engine: every use case, each one transaction (state + ledger + outbox), bound to its
  * dependencies. Dialects, pages, workers and the CLI call these and nothing below them.
  */
-export function createEngine(deps: EngineDeps) {
+export function createEngine(given: EngineDeps) {
+  const deps: EngineContext = { ...given, followers: paymentFollowers };
   return {
     deps,
     database: deps.database as Database,

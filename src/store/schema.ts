@@ -1,4 +1,13 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { CardBrand } from '../domain/card.ts';
+import type { Currency } from '../domain/currency.ts';
+import type {
+  CardStatus,
+  InvoiceStatus,
+  PaymentStatus,
+  PayoutStatus,
+  RefundStatus,
+} from '../domain/states.ts';
 
 /**
  * Row types of every table. Integers of any kind come back as bigint on both databases
@@ -47,7 +56,7 @@ export interface ServiceTable {
   code: string;
   kind: string; // pay | payout
   method: string; // card | test | account
-  currency: string;
+  currency: Currency;
   fee_rate_ppm: Int;
   fee_fixed_minor: Int;
   fee_min_minor: Int;
@@ -61,11 +70,11 @@ export interface PaymentTable {
   public_id: string;
   merchant_id: Int;
   external_id: string | null;
-  origin: string;
-  flow: string; // charge | hold
-  status: string;
+  origin: 'core' | 'paykeeper' | 'impay' | 'paymega';
+  flow: 'charge' | 'hold';
+  status: PaymentStatus;
   amount_minor: Int;
-  currency: string;
+  currency: Currency;
   fee_minor: Int;
   authorized_minor: Int;
   captured_minor: Int;
@@ -103,7 +112,7 @@ export interface PaymentTable {
   paid_at: Int | null;
   /** The vault card this payment registers, saves or charges (0002_card_vault). */
   card_id: Int | null;
-  card_role: string | null; // verify | save | charge
+  card_role: 'verify' | 'save' | 'charge' | null;
   /**
    * The fee terms of the payment's service when it was created (0005_money_paths). Null in a
    * payment made without them (before 0005, or by a process of the version before): it pays
@@ -127,8 +136,8 @@ export interface PaymentTable {
 export interface PaymentEventTable {
   id: Id;
   payment_id: Int;
-  from_status: string | null;
-  to_status: string;
+  from_status: PaymentStatus | null;
+  to_status: PaymentStatus;
   detail: Json;
   created_at: Int;
 }
@@ -139,8 +148,8 @@ export interface RefundTable {
   merchant_id: Int;
   external_id: string | null;
   amount_minor: Int;
-  currency: string;
-  status: string;
+  currency: Currency;
+  status: RefundStatus;
   reason: string;
   rc: string | null;
   bank_ref: string | null;
@@ -158,9 +167,9 @@ export interface PayoutTable {
   external_id: string | null;
   amount_minor: Int;
   fee_minor: Int;
-  currency: string;
-  status: string;
-  destination_kind: string; // card | account
+  currency: Currency;
+  status: PayoutStatus;
+  destination_kind: 'card' | 'account';
   destination_mask: string;
   destination: Json; // account details or card view; never a PAN
   card_id: Int | null;
@@ -179,9 +188,9 @@ export interface CardTable {
   id: Id;
   merchant_id: Int;
   external_id: string | null;
-  status: string; // created | pending | active | failed | expired | deleted
+  status: CardStatus;
   /** pay: autopay and payouts; payout: payouts only (0002_card_vault). */
-  purpose: string;
+  purpose: 'pay' | 'payout';
   /** The payment that registered or saved the card. */
   payment_id: Int | null;
   /** AES-256-GCM of the PAN (vault), with the id of the master key that sealed it; never the CVC. */
@@ -190,7 +199,7 @@ export interface CardTable {
   mask: string | null;
   bin: string | null;
   last4: string | null;
-  brand: string | null;
+  brand: CardBrand | null;
   expiry: string | null;
   holder: string | null;
   customer_ref: string | null;
@@ -201,7 +210,7 @@ export interface CardTable {
 export interface LedgerAccountTable {
   id: string; // `${merchantId}:${currency}:${kind}`
   merchant_id: Int;
-  currency: string;
+  currency: Currency;
   kind: string;
   balance_minor: Int;
   non_negative: Int;
@@ -211,7 +220,7 @@ export interface LedgerAccountTable {
 export interface LedgerEntryTable {
   id: Id;
   merchant_id: Int;
-  currency: string;
+  currency: Currency;
   kind: string;
   ref_type: string;
   ref_id: Int;
@@ -261,7 +270,7 @@ export interface DailyStatTable {
   day: string; // YYYY-MM-DD in the statistics time zone
   system: string;
   status: string;
-  currency: string;
+  currency: Currency;
   /** A bucket is spread over a few rows to spread lock contention; readers sum them. */
   shard: Int;
   count: Int;
@@ -276,7 +285,7 @@ export interface InvoiceTable {
   id: string;
   merchant_id: Int;
   payment_id: Int;
-  status: string; // created | sent | paid | expired | canceled
+  status: InvoiceStatus;
   email: string | null;
   /** What the dialect keeps with the invoice (cart, service name, language). */
   data: Json;

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { PaymentStatus } from '../../src/domain/states.ts';
-import type { CreatePaymentCmd } from '../../src/engine/payments.ts';
+import type { CreatePaymentCmd } from '../../src/engine/payments/create-store.ts';
 import { buildApp } from '../../src/web/app.ts';
 import { assertLedgerBalanced, cards, merchant, payment } from '../helpers/fixtures.ts';
 import { type TestGateway, testGateway } from '../helpers/gateway.ts';

@@ -11,7 +11,7 @@ import {
   requeue,
   scheduleBackoff,
 } from '../../src/delivery/worker.ts';
-import type { Notifier } from '../../src/engine/notify.ts';
+import type { Notifier } from '../../src/engine/outbox/notify.ts';
 import { testFlavors } from '../helpers/databases.ts';
 import { merchant, paid, payment } from '../helpers/fixtures.ts';
 import { type TestGateway, testGateway } from '../helpers/gateway.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { newInvoiceId } from '../../src/engine/invoices.ts';
-import type { Notifier } from '../../src/engine/notify.ts';
+import { newInvoiceId } from '../../src/engine/invoices/store.ts';
+import type { Notifier } from '../../src/engine/outbox/notify.ts';
 import { testFlavors } from '../helpers/databases.ts';
 import { assertLedgerBalanced, card, cards, expectFail, merchant, unwrap } from '../helpers/fixtures.ts';
 import { type TestGateway, testGateway } from '../helpers/gateway.ts';

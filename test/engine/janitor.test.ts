@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { ConnectorOutcome } from '../../src/acquiring/connector.ts';
 import { challengeTtlMs } from '../../src/acquiring/sim-acs.ts';
-import { applyRefundOutcome } from '../../src/engine/refunds.ts';
+import { applyRefundOutcome } from '../../src/engine/refunds/ops.ts';
 import { answerLost, heldAtTheBank, intercept, unreachable } from '../helpers/bank.ts';
 import { testFlavors } from '../helpers/databases.ts';
 import {

@@ -10,8 +10,8 @@ import { type FeeSchedule, feeFor, noFee } from '../../src/domain/fees.ts';
 import { limits } from '../../src/domain/limits.ts';
 import type { Result } from '../../src/domain/result.ts';
 import { type PaymentStatus, paymentMachine, refundableStates, transition } from '../../src/domain/states.ts';
-import { defaultServices } from '../../src/engine/merchants.ts';
-import type { Flow, Payment } from '../../src/engine/payment-view.ts';
+import { defaultServices } from '../../src/engine/merchants/merchants.ts';
+import type { Flow, Payment } from '../../src/engine/payments/view.ts';
 import type { PaymentRow, RefundRow } from '../../src/store/schema.ts';
 import { DatabaseSimStore } from '../../src/store/sim-bank-store.ts';
 import { answerLost, intercept, unreachable } from '../helpers/bank.ts';
@@ -495,7 +495,7 @@ type Target = { index: number; aim: boolean };
 /** A step on one of the payments made so far. */
 abstract class PaymentStep extends Step {
   /** The statuses this step is meant for. */
-  abstract readonly aims: readonly string[];
+  abstract readonly aims: readonly PaymentStatus[];
   constructor(readonly at: Target) {
     super();
   }
@@ -601,7 +601,7 @@ const afterAnswer = (p: Payment, answer: 'approved' | 'declined') =>
       : 'failed';
 
 class Pay extends PaymentStep {
-  readonly aims = ['created'];
+  readonly aims: readonly PaymentStatus[] = ['created'];
   constructor(
     at: Target,
     readonly cardKind: CardKind,
@@ -647,7 +647,7 @@ class Pay extends PaymentStep {
 }
 
 class ThreeDs extends PaymentStep {
-  readonly aims = ['pending'];
+  readonly aims: readonly PaymentStatus[] = ['pending'];
   constructor(
     at: Target,
     readonly otpRight: boolean,
@@ -707,7 +707,7 @@ type Part = 'full' | 'zero' | 'over' | number;
 const partText = (p: Part | RefundPart) => (typeof p === 'number' ? `${p / 10_000}%` : p);
 
 class Capture extends PaymentStep {
-  readonly aims = ['authorized'];
+  readonly aims: readonly PaymentStatus[] = ['authorized'];
   constructor(
     at: Target,
     readonly amount: Part,
@@ -772,7 +772,7 @@ class Capture extends PaymentStep {
 }
 
 class Void extends PaymentStep {
-  readonly aims = ['authorized'];
+  readonly aims: readonly PaymentStatus[] = ['authorized'];
   constructor(
     at: Target,
     readonly fault: Fault,
@@ -862,7 +862,7 @@ const refundAmount = (before: Payment, amount: RefundPart): bigint | undefined =
 };
 
 class Refund extends PaymentStep {
-  readonly aims = ['captured', 'partially_refunded'];
+  readonly aims: readonly PaymentStatus[] = ['captured', 'partially_refunded'];
   constructor(
     at: Target,
     readonly amount: RefundPart,
@@ -893,7 +893,7 @@ class Refund extends PaymentStep {
 }
 
 class RefundPair extends PaymentStep {
-  readonly aims = ['captured', 'partially_refunded'];
+  readonly aims: readonly PaymentStatus[] = ['captured', 'partially_refunded'];
   constructor(
     at: Target,
     readonly a: RefundPart,
@@ -1038,7 +1038,7 @@ const raceKinds = {
 type RaceKind = keyof typeof raceKinds;
 
 class Race extends PaymentStep {
-  readonly aims: readonly string[];
+  readonly aims: readonly PaymentStatus[];
   constructor(
     at: Target,
     readonly kind: RaceKind,
@@ -1171,7 +1171,7 @@ class PayoutRace extends Step {
 }
 
 class Cancel extends PaymentStep {
-  readonly aims = ['created', 'pending'];
+  readonly aims: readonly PaymentStatus[] = ['created', 'pending'];
   constructor(
     at: Target,
     /** The payer's cancel link (also from the bank's 3-D Secure page), not the merchant. */
@@ -1195,7 +1195,7 @@ class Cancel extends PaymentStep {
 
 /** The other merchant reaches nothing of this payment, and changes nothing. */
 class Foreign extends PaymentStep {
-  readonly aims = ['captured', 'partially_refunded', 'authorized', 'created'];
+  readonly aims: readonly PaymentStatus[] = ['captured', 'partially_refunded', 'authorized', 'created'];
   toString() {
     return `foreign(${this.ref})`;
   }

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import type { CardData } from '../../src/domain/card-data.ts';
 import type { Result } from '../../src/domain/result.ts';
 import type { Engine } from '../../src/engine/engine.ts';
-import type { Payment } from '../../src/engine/payment-view.ts';
-import type { CreatePaymentCmd } from '../../src/engine/payments.ts';
+import type { CreatePaymentCmd } from '../../src/engine/payments/create-store.ts';
+import type { Payment } from '../../src/engine/payments/view.ts';
 import { Secret } from '../../src/security/secret.ts';
 
 export const cards = {

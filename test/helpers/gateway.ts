@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import type { Config } from '../../src/config.ts';
 import type { DeliveryHandler, RetryPolicy } from '../../src/delivery/worker.ts';
-import type { Notifier } from '../../src/engine/notify.ts';
+import type { Notifier } from '../../src/engine/outbox/notify.ts';
 import { createLogger } from '../../src/log.ts';
 import { type Gateway, openGateway } from '../../src/runtime.ts';
 import { type Keyring, newMasterKey } from '../../src/security/vault.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import type { CardPurpose } from '../../src/engine/card-store.ts';
-import { panAad } from '../../src/engine/card-store.ts';
-import type { Card, RegisterCardCmd } from '../../src/engine/cards.ts';
+import type { Card, RegisterCardCmd } from '../../src/engine/cards/cards.ts';
+import type { CardPurpose } from '../../src/engine/cards/view.ts';
+import { panAad } from '../../src/engine/cards/view.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import type { CardRow } from '../../src/store/schema.ts';
 import { card, unwrap } from '../helpers/fixtures.ts';

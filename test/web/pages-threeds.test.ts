@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { challengeTtlMs } from '../../src/acquiring/sim-acs.ts';
-import type { Payment } from '../../src/engine/payment-view.ts';
+import type { Payment } from '../../src/engine/payments/view.ts';
 import { openGateway } from '../../src/runtime.ts';
 import { newMasterKey } from '../../src/security/vault.ts';
 import { buildApp } from '../../src/web/app.ts';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { request } from 'undici';
 import { type DeliveryHandler, linearBackoff, type RetryPolicy } from '../../delivery/worker.ts';
 import { limits } from '../../domain/limits.ts';
-import type { Notifier } from '../../engine/notify.ts';
+import type { Notifier } from '../../engine/outbox/notify.ts';
 import type { Gateway } from '../../runtime.ts';
 import { privateInvoiceOf } from './documents.ts';
 import { type Account, callbackChannel, invoiceContext, loadInvoice } from './invoice.ts';

@@ -1,7 +1,7 @@
 import type { Currency } from '../../domain/currency.ts';
-import type { DeliveryAttempt } from '../../engine/deliveries.ts';
-import type { Service } from '../../engine/merchants.ts';
-import type { Payment } from '../../engine/payment-view.ts';
+import type { Service } from '../../engine/merchants/view.ts';
+import type { DeliveryAttempt } from '../../engine/outbox/deliveries.ts';
+import type { Payment } from '../../engine/payments/view.ts';
 import { RawNumber } from './json.ts';
 import {
   activePaymentStatus,

@@ -1,8 +1,8 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import type { Config } from '../../config.ts';
 import type { Engine } from '../../engine/engine.ts';
-import type { Merchant } from '../../engine/merchants.ts';
-import type { Payment } from '../../engine/payment-view.ts';
+import type { Merchant } from '../../engine/merchants/view.ts';
+import type { Payment } from '../../engine/payments/view.ts';
 import type { InvoiceFacts } from './documents.ts';
 import { invoiceIdOf, serviceOfPayment } from './map.ts';
 

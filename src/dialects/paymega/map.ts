@@ -5,10 +5,10 @@ import type { EngineError, EngineErrorCode } from '../../domain/errors.ts';
 import { formatMajor, type MoneyParseError, parseMajor } from '../../domain/money.ts';
 import { fail, ok, type Result } from '../../domain/result.ts';
 import type { PaymentStatus } from '../../domain/states.ts';
-import type { MerchantSettings, Service } from '../../engine/merchants.ts';
-import type { DomainEvent } from '../../engine/notify.ts';
-import type { Payment, ReturnUrls } from '../../engine/payment-view.ts';
-import type { TestOutcome } from '../../engine/test-method.ts';
+import type { MerchantSettings, Service } from '../../engine/merchants/view.ts';
+import type { DomainEvent } from '../../engine/outbox/notify.ts';
+import type { TestOutcome } from '../../engine/payments/test-method.ts';
+import type { Payment, ReturnUrls } from '../../engine/payments/view.ts';
 import { RawNumber } from './json.ts';
 import type { PaymentMethod, ServiceField, Wire } from './wire.ts';
 

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { type Currency, isCurrency } from '../../domain/currency.ts';
 import { limits } from '../../domain/limits.ts';
 import { fail, ok, type Result } from '../../domain/result.ts';
-import type { Customer as EngineCustomer, Payment } from '../../engine/payment-view.ts';
+import type { Customer as EngineCustomer, Payment } from '../../engine/payments/view.ts';
 import type { Gateway } from '../../runtime.ts';
 import type { PageHandoff } from '../dialect.ts';
 import { paymentServiceOf, privateInvoiceOf, publicInvoiceOf } from './documents.ts';

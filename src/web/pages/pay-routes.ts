@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ThreeDsResult } from '../../acquiring/connector.ts';
 import type { EngineError } from '../../domain/errors.ts';
 import { deadlineAction } from '../../domain/states.ts';
-import type { Payment } from '../../engine/payment-view.ts';
+import type { Payment } from '../../engine/payments/view.ts';
 import { Secret } from '../../security/secret.ts';
 import { type CardFormErrors, keptFields, validateCardForm } from './card-form.ts';
 import { cookiesOf, formOf, langOf, type Pages, seeOther, sendError, sendPage } from './context.ts';

@@ -1,5 +1,5 @@
 import type { ThreeDsChallenge } from '../../acquiring/connector.ts';
-import type { Payment } from '../../engine/payment-view.ts';
+import type { Payment } from '../../engine/payments/view.ts';
 import type { Assets } from './assets.ts';
 import { type CardField, type CardFormErrors, cardFields } from './card-form.ts';
 import { declineText, formatAmount, type Lang, messages, resultKind } from './i18n.ts';

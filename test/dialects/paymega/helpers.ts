@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Engine } from '../../../src/engine/engine.ts';
-import type { MerchantCredentials, MerchantSettings } from '../../../src/engine/merchants.ts';
+import type { MerchantCredentials, MerchantSettings } from '../../../src/engine/merchants/view.ts';
 import { unwrap } from '../../helpers/fixtures.ts';
 
 /**

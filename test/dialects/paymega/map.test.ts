@@ -29,10 +29,10 @@ import {
 } from '../../../src/dialects/paymega/map.ts';
 import { engineErrors } from '../../../src/domain/errors.ts';
 import { paymentStates } from '../../../src/domain/states.ts';
-import type { Service } from '../../../src/engine/merchants.ts';
-import type { DomainEvent } from '../../../src/engine/notify.ts';
-import type { Payment } from '../../../src/engine/payment-view.ts';
-import type { Refund } from '../../../src/engine/refunds.ts';
+import type { Service } from '../../../src/engine/merchants/view.ts';
+import type { DomainEvent } from '../../../src/engine/outbox/notify.ts';
+import type { Payment } from '../../../src/engine/payments/view.ts';
+import type { Refund } from '../../../src/engine/refunds/view.ts';
 
 const at = new Date(Date.UTC(2026, 10, 23, 9, 0, 0));
 

@@ -1,0 +1,408 @@
+import type { Currency } from '../../domain/currency.ts';
+import { type EngineError, engineError } from '../../domain/errors.ts';
+import type { FeeSchedule } from '../../domain/fees.ts';
+import { newHexToken, newSecret, randomBase62 } from '../../domain/ids.ts';
+import { fail, ok, type Result } from '../../domain/result.ts';
+import {
+  apiSecretMatches,
+  apiSecretVerifier,
+  hashPassword,
+  verifyPassword,
+} from '../../security/passwords.ts';
+import { inTransaction } from '../../store/transaction.ts';
+import type { EngineDeps } from '../context.ts';
+import {
+  type Dialect,
+  type Merchant,
+  type MerchantCredentials,
+  type MerchantSettings,
+  type Service,
+  toService,
+} from './view.ts';
+
+/** The service catalogue every new merchant starts with; fees are edited per merchant. */
+export const defaultServices: ReadonlyArray<{
+  code: string;
+  kind: 'pay' | 'payout';
+  method: string;
+  currency: Currency;
+  fee: FeeSchedule;
+}> = [
+  {
+    code: 'card_rub',
+    kind: 'pay',
+    method: 'card',
+    currency: 'RUB',
+    fee: { ratePpm: 25_000n, fixedMinor: 0n, minMinor: 0n, maxMinor: null },
+  },
+  {
+    code: 'card_usd',
+    kind: 'pay',
+    method: 'card',
+    currency: 'USD',
+    fee: { ratePpm: 29_000n, fixedMinor: 30n, minMinor: 0n, maxMinor: null },
+  },
+  {
+    code: 'card_eur',
+    kind: 'pay',
+    method: 'card',
+    currency: 'EUR',
+    fee: { ratePpm: 29_000n, fixedMinor: 30n, minMinor: 0n, maxMinor: null },
+  },
+  {
+    code: 'test_rub',
+    kind: 'pay',
+    method: 'test',
+    currency: 'RUB',
+    fee: { ratePpm: 10_000n, fixedMinor: 0n, minMinor: 0n, maxMinor: null },
+  },
+  {
+    code: 'test_usd',
+    kind: 'pay',
+    method: 'test',
+    currency: 'USD',
+    fee: { ratePpm: 10_000n, fixedMinor: 0n, minMinor: 0n, maxMinor: null },
+  },
+  {
+    code: 'payout_card_rub',
+    kind: 'payout',
+    method: 'card',
+    currency: 'RUB',
+    fee: { ratePpm: 10_000n, fixedMinor: 0n, minMinor: 5_000n, maxMinor: null },
+  },
+  {
+    code: 'payout_account_rub',
+    kind: 'payout',
+    method: 'account',
+    currency: 'RUB',
+    fee: { ratePpm: 0n, fixedMinor: 2_500n, minMinor: 0n, maxMinor: null },
+  },
+];
+
+export async function createMerchant(
+  deps: EngineDeps,
+  input: { name: string; settings?: MerchantSettings },
+): Promise<Result<MerchantCredentials, EngineError>> {
+  const name = input.name.trim();
+  if (name.length === 0 || name.length > 200)
+    return fail(engineError('invalid_argument', { field: 'name', detail: 'a name of 1 to 200 characters' }));
+  const now = deps.now().getTime();
+  const { vault } = deps;
+  return inTransaction(deps.database, async (trx) => {
+    const { id } = await trx
+      .insertInto('merchants')
+      .values({
+        name,
+        status: 'active',
+        settings: JSON.stringify({ publicAccess: true, ...input.settings }),
+        created_at: now,
+        updated_at: now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const creds: MerchantCredentials = {
+      id: id.toString(),
+      name,
+      paykeeper: {
+        login: `pk${id}-${randomBase62(4).toLowerCase()}`,
+        password: newSecret(18),
+        informer_seed: newHexToken(16),
+      },
+      impay: { login: id.toString(), key: newSecret(24), callback_key: newSecret(24) },
+      paymega: {
+        account_id: `comacc_${randomBase62(16)}`,
+        secret_key: newSecret(24),
+        public_key: `pk_test_${randomBase62(43)}`,
+      },
+    };
+    // Each sealed secret is bound to its merchant and purpose, so a ciphertext copied into
+    // another row does not decrypt.
+    const aad = (purpose: string) => `${id}:${purpose}`;
+    await trx
+      .insertInto('credentials')
+      .values([
+        {
+          merchant_id: id,
+          dialect: 'paykeeper',
+          login: creds.paykeeper.login,
+          verifier: apiSecretVerifier(creds.paykeeper.password),
+          secret: vault.seal(creds.paykeeper.informer_seed, aad('paykeeper')),
+          secret2: null,
+          public_key: null,
+          created_at: now,
+        },
+        {
+          merchant_id: id,
+          dialect: 'impay',
+          login: creds.impay.login,
+          verifier: null,
+          secret: vault.seal(creds.impay.key, aad('impay')),
+          secret2: vault.seal(creds.impay.callback_key, aad('impay2')),
+          public_key: null,
+          created_at: now,
+        },
+        {
+          merchant_id: id,
+          dialect: 'paymega',
+          login: creds.paymega.account_id,
+          verifier: apiSecretVerifier(creds.paymega.secret_key),
+          secret: vault.seal(creds.paymega.secret_key, aad('paymega')),
+          secret2: null,
+          public_key: creds.paymega.public_key,
+          created_at: now,
+        },
+      ])
+      .execute();
+    await trx
+      .insertInto('services')
+      .values(
+        defaultServices.map((s) => ({
+          merchant_id: id,
+          code: s.code,
+          kind: s.kind,
+          method: s.method,
+          currency: s.currency,
+          fee_rate_ppm: s.fee.ratePpm,
+          fee_fixed_minor: s.fee.fixedMinor,
+          fee_min_minor: s.fee.minMinor,
+          fee_max_minor: s.fee.maxMinor,
+          enabled: 1,
+          created_at: now,
+        })),
+      )
+      .execute();
+    return ok(creds);
+  });
+}
+
+const toMerchant = (row: {
+  id: bigint;
+  name: string;
+  status: string;
+  settings: string;
+  created_at: bigint;
+}): Merchant => ({
+  id: row.id,
+  name: row.name,
+  status: row.status as Merchant['status'],
+  settings: JSON.parse(row.settings),
+  createdAt: new Date(Number(row.created_at)),
+});
+
+export async function getMerchant(deps: EngineDeps, id: bigint): Promise<Merchant | null> {
+  const row = await deps.database.db
+    .selectFrom('merchants')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row ? toMerchant(row) : null;
+}
+
+export async function listMerchants(deps: EngineDeps): Promise<Merchant[]> {
+  const rows = await deps.database.db.selectFrom('merchants').selectAll().orderBy('id').execute();
+  return rows.map(toMerchant);
+}
+
+export async function updateMerchantSettings(
+  deps: EngineDeps,
+  id: bigint,
+  patch: MerchantSettings,
+): Promise<Result<Merchant, EngineError>> {
+  return inTransaction(deps.database, async (trx) => {
+    const row = await trx.selectFrom('merchants').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return fail(engineError('merchant_not_found'));
+    const settings = { ...JSON.parse(row.settings), ...patch };
+    const updated = await trx
+      .updateTable('merchants')
+      .set({ settings: JSON.stringify(settings), updated_at: deps.now().getTime() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return ok(toMerchant(updated));
+  });
+}
+
+export async function setMerchantStatus(
+  deps: EngineDeps,
+  id: bigint,
+  status: Merchant['status'],
+): Promise<Result<Merchant, EngineError>> {
+  const row = await deps.database.db
+    .updateTable('merchants')
+    .set({ status, updated_at: deps.now().getTime() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? ok(toMerchant(row)) : fail(engineError('merchant_not_found'));
+}
+
+/** What a dialect needs to authenticate a caller and sign for it; secrets opened on demand. */
+export type MerchantAuth = {
+  merchant: Merchant;
+  login: string;
+  /** The dialect's signing secret (informer seed, ImPay key, Paymega secret key). */
+  secret: () => string;
+  secret2: () => string | null;
+};
+
+async function authRow(deps: EngineDeps, dialect: Dialect, column: 'login' | 'public_key', value: string) {
+  return deps.database.db
+    .selectFrom('credentials as c')
+    .innerJoin('merchants as m', 'm.id', 'c.merchant_id')
+    .select([
+      'c.login',
+      'c.verifier',
+      'c.secret',
+      'c.secret2',
+      'm.id',
+      'm.name',
+      'm.status',
+      'm.settings',
+      'm.created_at',
+    ])
+    .where('c.dialect', '=', dialect)
+    .where(`c.${column}`, '=', value)
+    .executeTakeFirst();
+}
+
+function toAuth(
+  deps: EngineDeps,
+  dialect: Dialect,
+  row: NonNullable<Awaited<ReturnType<typeof authRow>>>,
+): MerchantAuth {
+  const aad = (purpose: string) => `${row.id}:${purpose}`;
+  return {
+    merchant: toMerchant(row),
+    login: row.login,
+    secret: () => (row.secret ? deps.vault.open(row.secret, aad(dialect)) : ''),
+    secret2: () => (row.secret2 ? deps.vault.open(row.secret2, aad(`${dialect}2`)) : null),
+  };
+}
+
+/** Finds a merchant by a dialect login; with `password`, only if it matches (Basic auth). */
+export async function authenticate(
+  deps: EngineDeps,
+  dialect: Dialect,
+  login: string,
+  password?: string,
+): Promise<MerchantAuth | null> {
+  const row = await authRow(deps, dialect, 'login', login);
+  if (!row) return null;
+  if (password !== undefined && !(row.verifier && apiSecretMatches(password, row.verifier))) return null;
+  return toAuth(deps, dialect, row);
+}
+
+export async function authenticateByPublicKey(
+  deps: EngineDeps,
+  publicKey: string,
+): Promise<MerchantAuth | null> {
+  const row = await authRow(deps, 'paymega', 'public_key', publicKey);
+  return row ? toAuth(deps, 'paymega', row) : null;
+}
+
+export async function merchantAuth(
+  deps: EngineDeps,
+  dialect: Dialect,
+  merchantId: bigint,
+): Promise<MerchantAuth | null> {
+  const row = await deps.database.db
+    .selectFrom('credentials as c')
+    .innerJoin('merchants as m', 'm.id', 'c.merchant_id')
+    .select([
+      'c.login',
+      'c.verifier',
+      'c.secret',
+      'c.secret2',
+      'm.id',
+      'm.name',
+      'm.status',
+      'm.settings',
+      'm.created_at',
+    ])
+    .where('c.dialect', '=', dialect)
+    .where('c.merchant_id', '=', merchantId)
+    .executeTakeFirst();
+  return row ? toAuth(deps, dialect, row) : null;
+}
+
+// ---- services (the fee catalogue) ----
+
+export async function listServices(deps: EngineDeps, merchantId: bigint): Promise<Service[]> {
+  const rows = await deps.database.db
+    .selectFrom('services')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .orderBy('id')
+    .execute();
+  return rows.map(toService);
+}
+
+export async function setServiceFee(
+  deps: EngineDeps,
+  merchantId: bigint,
+  code: string,
+  fee: FeeSchedule,
+): Promise<Result<Service, EngineError>> {
+  if (
+    fee.ratePpm < 0n ||
+    fee.ratePpm > 1_000_000n ||
+    fee.fixedMinor < 0n ||
+    fee.minMinor < 0n ||
+    (fee.maxMinor !== null && fee.maxMinor < fee.minMinor)
+  )
+    return fail(engineError('invalid_argument', { field: 'fee' }));
+  const row = await deps.database.db
+    .updateTable('services')
+    .set({
+      fee_rate_ppm: fee.ratePpm,
+      fee_fixed_minor: fee.fixedMinor,
+      fee_min_minor: fee.minMinor,
+      fee_max_minor: fee.maxMinor,
+    })
+    .where('merchant_id', '=', merchantId)
+    .where('code', '=', code)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? ok(toService(row)) : fail(engineError('service_not_found'));
+}
+
+// ---- cabinet users ----
+
+export type User = { id: bigint; merchantId: bigint | null; login: string; role: 'admin' | 'operator' };
+
+export async function createUser(
+  deps: EngineDeps,
+  input: { merchantId: bigint | null; login: string; password: string; role: User['role'] },
+): Promise<Result<User, EngineError>> {
+  if (!/^[\w.@-]{3,64}$/.test(input.login)) return fail(engineError('invalid_argument', { field: 'login' }));
+  if (input.password.length < 8)
+    return fail(engineError('invalid_argument', { field: 'password', detail: 'at least 8 characters' }));
+  const exists = await deps.database.db
+    .selectFrom('users')
+    .select('id')
+    .where('login', '=', input.login)
+    .executeTakeFirst();
+  if (exists) return fail(engineError('invalid_argument', { field: 'login', detail: 'taken' }));
+  const row = await deps.database.db
+    .insertInto('users')
+    .values({
+      merchant_id: input.merchantId,
+      login: input.login,
+      password_hash: await hashPassword(input.password),
+      role: input.role,
+      created_at: deps.now().getTime(),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return ok({ id: row.id, merchantId: row.merchant_id, login: row.login, role: row.role as User['role'] });
+}
+
+export async function verifyUser(deps: EngineDeps, login: string, password: string): Promise<User | null> {
+  const row = await deps.database.db
+    .selectFrom('users')
+    .selectAll()
+    .where('login', '=', login)
+    .executeTakeFirst();
+  if (!row || !(await verifyPassword(password, row.password_hash))) return null;
+  return { id: row.id, merchantId: row.merchant_id, login: row.login, role: row.role as User['role'] };
+}

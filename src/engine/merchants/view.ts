@@ -1,0 +1,61 @@
+import type { Currency } from '../../domain/currency.ts';
+import type { FeeSchedule } from '../../domain/fees.ts';
+import type { ServiceRow } from '../../store/schema.ts';
+
+export type MerchantSettings = {
+  /** Default callback URL for payments that name none. */
+  callbackUrl?: string;
+  /** PayKeeper informer: where and how a paid payment is announced. */
+  informerUrl?: string;
+  informerType?: 'http' | 'email';
+  /** Paymega: may browsers create invoices with the public key? */
+  publicAccess?: boolean;
+  notificationEmail?: string;
+  [key: string]: unknown;
+};
+
+export type Merchant = {
+  id: bigint;
+  name: string;
+  status: 'active' | 'disabled';
+  settings: MerchantSettings;
+  createdAt: Date;
+};
+
+/** Credentials in clear: returned once, at creation, and never again. */
+export type MerchantCredentials = {
+  id: string;
+  name: string;
+  paykeeper: { login: string; password: string; informer_seed: string };
+  impay: { login: string; key: string; callback_key: string };
+  paymega: { account_id: string; secret_key: string; public_key: string };
+};
+
+export type Dialect = 'paykeeper' | 'impay' | 'paymega';
+
+export type Service = {
+  id: bigint;
+  merchantId: bigint;
+  code: string;
+  kind: 'pay' | 'payout';
+  method: string;
+  currency: Currency;
+  fee: FeeSchedule;
+  enabled: boolean;
+};
+
+export const toService = (row: ServiceRow): Service => ({
+  id: row.id,
+  merchantId: row.merchant_id,
+  code: row.code,
+  kind: row.kind as Service['kind'],
+  method: row.method,
+  currency: row.currency,
+  fee: {
+    ratePpm: row.fee_rate_ppm,
+    fixedMinor: row.fee_fixed_minor,
+    minMinor: row.fee_min_minor,
+    maxMinor: row.fee_max_minor,
+  },
+  enabled: row.enabled === 1n,
+});

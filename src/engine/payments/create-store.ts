@@ -1,0 +1,190 @@
+import { type Currency, isCurrency } from '../../domain/currency.ts';
+import { type EngineError, engineError } from '../../domain/errors.ts';
+import { feeFor, noFee } from '../../domain/fees.ts';
+import { newPublicId } from '../../domain/ids.ts';
+import { limits } from '../../domain/limits.ts';
+import { fail, ok, type Result } from '../../domain/result.ts';
+import type { Tx } from '../../store/database.ts';
+import type { PaymentRow } from '../../store/schema.ts';
+import { Rollback } from '../../store/transaction.ts';
+import { attachNewCard } from '../cards/store.ts';
+import type { CardLink } from '../cards/view.ts';
+import type { EngineContext } from '../context.ts';
+import { toService } from '../merchants/view.ts';
+import { lockPayment, recordPaymentChange } from './store.ts';
+import { type Customer, type Flow, type Origin, type Payment, type ReturnUrls, toPayment } from './view.ts';
+
+export type CreatePaymentCmd = {
+  merchantId: bigint;
+  origin: Origin;
+  amountMinor: bigint;
+  currency: Currency;
+  flow?: Flow;
+  externalId?: string | null;
+  description?: string;
+  customer?: Customer;
+  metadata?: Record<string, unknown>;
+  returnUrls?: ReturnUrls;
+  callbackUrl?: string | null;
+  expiresAt?: Date;
+  testMode?: boolean;
+  /** A service from the merchant's catalogue; by default the card service of the currency. */
+  serviceCode?: string;
+  /** Keep the card this payment is paid with in the vault (autopay, payouts): `payment.cardLink`. */
+  saveCard?: boolean;
+};
+
+export type Created = { payment: Payment; created: boolean };
+
+const isHttpUrl = (text: string) => {
+  if (text.length > limits.urlLengthMax) return false;
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+};
+
+export function validate(cmd: CreatePaymentCmd, now: Date): EngineError | null {
+  if (!isCurrency(cmd.currency)) return engineError('invalid_currency', { field: 'currency' });
+  if (cmd.amountMinor <= 0n)
+    return engineError('invalid_amount', { field: 'amount', detail: 'must be greater than 0' });
+  if (cmd.amountMinor > limits.amountMinorMax)
+    return engineError('invalid_amount', { field: 'amount', detail: 'too large' });
+  if (
+    cmd.externalId != null &&
+    (cmd.externalId.length === 0 || cmd.externalId.length > limits.externalIdLengthMax)
+  )
+    return engineError('invalid_argument', {
+      field: 'externalId',
+      detail: `1 to ${limits.externalIdLengthMax} characters`,
+    });
+  if ((cmd.description ?? '').length > limits.descriptionLengthMax)
+    return engineError('invalid_argument', {
+      field: 'description',
+      detail: `at most ${limits.descriptionLengthMax} characters`,
+    });
+  for (const [name, url] of Object.entries(cmd.returnUrls ?? {}))
+    if (url !== undefined && !isHttpUrl(url))
+      return engineError('invalid_argument', { field: `returnUrls.${name}`, detail: 'not an http(s) URL' });
+  if (cmd.callbackUrl && !isHttpUrl(cmd.callbackUrl))
+    return engineError('invalid_argument', { field: 'callbackUrl', detail: 'not an http(s) URL' });
+  if (Buffer.byteLength(JSON.stringify(cmd.metadata ?? {})) > limits.metadataBytesMax)
+    return engineError('invalid_argument', { field: 'metadata', detail: 'too large' });
+  if (cmd.expiresAt && cmd.expiresAt.getTime() <= now.getTime())
+    return engineError('invalid_argument', { field: 'expiresAt', detail: 'in the past' });
+  return null;
+}
+
+/** The retry of a create names the same payment; anything else with that external id conflicts. */
+function sameRequest(existing: PaymentRow, cmd: CreatePaymentCmd, link?: CardLink): EngineError | null {
+  if (existing.currency !== cmd.currency)
+    return engineError('exists_with_different_currency', { field: 'currency' });
+  if (existing.amount_minor !== cmd.amountMinor)
+    return engineError('exists_with_different_amount', { field: 'amount' });
+  if (existing.flow !== (cmd.flow ?? 'charge'))
+    return engineError('exists_with_different_request', { field: 'flow' });
+  if (existing.card_role !== (link?.role ?? (cmd.saveCard ? 'save' : null)))
+    return engineError('exists_with_different_request', { field: link ? 'cardId' : 'saveCard' });
+  if (link && existing.card_id !== link.cardId)
+    return engineError('exists_with_different_request', { field: 'cardId' });
+  return null;
+}
+
+/**
+ * The body of createPayment inside the caller's transaction, for use cases that create a
+ * payment together with something else (an invoice, a card registration). Business failures
+ * throw `Rollback`, so nothing the caller wrote before survives them.
+ */
+export async function insertPayment(
+  trx: Tx,
+  deps: EngineContext,
+  cmd: CreatePaymentCmd,
+  /** The vault card this payment verifies (registration) or charges (autopay); see cards/cards.ts. */
+  link?: CardLink,
+): Promise<Result<Created, EngineError>> {
+  const now = deps.now();
+  const invalid = validate(cmd, now);
+  if (invalid) throw new Rollback(fail(invalid));
+  const merchant = await trx
+    .selectFrom('merchants')
+    .select(['id', 'status', 'settings'])
+    .where('id', '=', cmd.merchantId)
+    .executeTakeFirst();
+  if (!merchant) throw new Rollback(fail(engineError('merchant_not_found')));
+  if (merchant.status !== 'active') throw new Rollback(fail(engineError('merchant_disabled')));
+  const serviceCode = cmd.serviceCode ?? `card_${cmd.currency.toLowerCase()}`;
+  const serviceRow = await trx
+    .selectFrom('services')
+    .selectAll()
+    .where('merchant_id', '=', cmd.merchantId)
+    .where('code', '=', serviceCode)
+    .where('kind', '=', 'pay')
+    .executeTakeFirst();
+  if (cmd.serviceCode && !serviceRow)
+    throw new Rollback(fail(engineError('service_not_found', { field: 'service' })));
+  const service = serviceRow ? toService(serviceRow) : null;
+  if (service && service.currency !== cmd.currency)
+    throw new Rollback(fail(engineError('currency_mismatch', { field: 'currency' })));
+  if (service && !service.enabled)
+    throw new Rollback(fail(engineError('service_not_found', { field: 'service', detail: 'disabled' })));
+
+  const settings = JSON.parse(merchant.settings) as { callbackUrl?: string };
+  // The terms stay with the payment: a hold captured later pays what it was created under.
+  const fee = service?.fee ?? noFee;
+  const inserted = await trx
+    .insertInto('payments')
+    .values({
+      public_id: newPublicId(),
+      merchant_id: cmd.merchantId,
+      external_id: cmd.externalId ?? null,
+      origin: cmd.origin,
+      flow: cmd.flow ?? 'charge',
+      status: 'created',
+      amount_minor: cmd.amountMinor,
+      currency: cmd.currency,
+      fee_minor: feeFor(cmd.amountMinor, fee),
+      fee_rate_ppm: fee.ratePpm,
+      fee_fixed_minor: fee.fixedMinor,
+      fee_min_minor: fee.minMinor,
+      fee_max_minor: fee.maxMinor,
+      authorized_minor: 0n,
+      captured_minor: 0n,
+      refunded_minor: 0n,
+      refund_reserved_minor: 0n,
+      service_id: service?.id ?? null,
+      system: service?.method ?? 'card',
+      description: cmd.description ?? '',
+      customer: JSON.stringify(cmd.customer ?? {}),
+      metadata: JSON.stringify(cmd.metadata ?? {}),
+      return_urls: JSON.stringify(cmd.returnUrls ?? {}),
+      callback_url: cmd.callbackUrl ?? settings.callbackUrl ?? null,
+      test_mode: cmd.testMode ? 1 : 0,
+      attempts: 0,
+      // a merchant-initiated charge has no payer to try again
+      attempts_max: link?.role === 'charge' ? 1 : deps.config.paymentAttemptsMax,
+      expires_at: (cmd.expiresAt ?? new Date(now.getTime() + deps.config.paymentTtlMs)).getTime(),
+      created_at: now.getTime(),
+      updated_at: now.getTime(),
+      card_id: link?.cardId ?? null,
+      card_role: link?.role ?? null,
+      op_seq: 0,
+    })
+    .onConflict((oc) => oc.columns(['merchant_id', 'external_id']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (inserted) {
+    const row = cmd.saveCard && !link ? await attachNewCard(trx, deps, inserted) : inserted;
+    await recordPaymentChange(trx, deps, null, row);
+    return ok({ payment: toPayment(row), created: true });
+  }
+  const existing = await lockPayment(trx, deps.database.flavor, {
+    merchantId: cmd.merchantId,
+    externalId: cmd.externalId!,
+  });
+  if (!existing) throw new Error('unique conflict on external id, yet no payment holds it');
+  const conflict = sameRequest(existing, cmd, link);
+  if (conflict) throw new Rollback(fail(conflict));
+  return ok({ payment: toPayment(existing), created: false });
+}
