@@ -11,9 +11,9 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.ts';
-import type { DB } from './schema.ts';
+import type { DB, Flavor } from './schema.ts';
 
-export type Flavor = 'sqlite' | 'postgres';
+export type { Flavor } from './schema.ts';
 export type Tx = Transaction<DB>;
 
 export type Database = {

@@ -14,6 +14,9 @@ import type {
  * (better-sqlite3 safe integers, pg int8 parser), so money never passes through a double.
  * Times are epoch milliseconds; JSON is stored as text; booleans are 0/1.
  */
+/** The two databases Kopek runs on (here, not in database.ts, so migrations need not import it). */
+export type Flavor = 'sqlite' | 'postgres';
+
 export type Int = ColumnType<bigint, bigint | number, bigint | number>;
 export type Id = Generated<bigint>;
 export type Json = string;

@@ -1,6 +1,6 @@
 import type { Kysely, Migration } from 'kysely';
 import { sql } from 'kysely';
-import type { Flavor } from '../database.ts';
+import type { Flavor } from '../schema.ts';
 import { idTable } from './id-table.ts';
 
 /** Merchants, payments, refunds, payouts, cards, ledger, outbox, statistics, simulator bank. */

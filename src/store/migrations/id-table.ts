@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Flavor } from '../database.ts';
+import type { Flavor } from '../schema.ts';
 
 /** A new table with an integer identity `id`: autoincrement on SQLite, identity on PostgreSQL. */
 // biome-ignore lint/suspicious/noExplicitAny: migrations run before the typed schema exists

@@ -1,5 +1,5 @@
 import type { Migration } from 'kysely';
-import type { Flavor } from '../database.ts';
+import type { Flavor } from '../schema.ts';
 import { core } from './0001_core.ts';
 import { cardVault } from './0002_card_vault.ts';
 import { invoices } from './0004_invoices.ts';
