@@ -64,15 +64,27 @@ export async function findPayment(
   return query.executeTakeFirst();
 }
 
+const amountColumns = [
+  'amount_minor',
+  'authorized_minor',
+  'captured_minor',
+  'refunded_minor',
+  'refund_reserved_minor',
+  'fee_minor',
+] as const;
+type PaymentAmounts = Pick<PaymentRow, 'id' | (typeof amountColumns)[number]>;
+
 /**
- * The amounts of a payment as the engine maintains them, checked on every row it writes (and
- * again by the CHECK constraints of 0006_amount_checks): what is refunded or reserved for
- * refunds in flight never exceeds what was captured, a capture never exceeds the hold, a hold
- * never exceeds the payment. The fee is the quote on the whole amount until something is
- * captured, then the fee on what was captured. A violation is our bug, never the caller's.
+ * The amounts of a payment as the engine maintains them, checked before and after every write
+ * of a payment (and by the CHECK constraints of 0006_amount_checks): what is refunded or
+ * reserved for refunds still with the bank never exceeds what was captured, a capture never
+ * exceeds the hold, a hold never exceeds the payment. The fee is the quote on the whole amount
+ * until something is captured, then the fee on what was captured. A violation is our bug,
+ * never the caller's: it throws.
  */
-export function assertPaymentAmounts(row: PaymentRow): void {
+export function assertPaymentAmounts(row: PaymentAmounts): void {
   const id = `payment ${row.id}`;
+  assert(row.amount_minor > 0n, `${id}: amount > 0`);
   assert(row.refunded_minor >= 0n && row.refund_reserved_minor >= 0n, `${id}: refunds are not negative`);
   assert(
     row.refunded_minor + row.refund_reserved_minor <= row.captured_minor,
@@ -80,11 +92,23 @@ export function assertPaymentAmounts(row: PaymentRow): void {
   );
   assert(row.captured_minor <= row.authorized_minor, `${id}: captured <= authorized`);
   assert(row.authorized_minor <= row.amount_minor, `${id}: authorized <= amount`);
-  assert(row.fee_minor >= 0n, `${id}: the fee is not negative`);
+  assert(row.fee_minor >= 0n, `${id}: fee >= 0`);
   assert(
     row.captured_minor === 0n ? row.fee_minor <= row.amount_minor : row.fee_minor <= row.captured_minor,
     `${id}: fee <= captured (the quote <= amount while nothing is captured)`,
   );
+}
+
+/** The amounts a patch leaves on the row; updatePayment's patches set amounts as plain values. */
+function amountsAfter(before: PaymentRow, patch: Updateable<PaymentTable>): PaymentAmounts {
+  const after: PaymentAmounts = { ...before };
+  for (const column of amountColumns) {
+    const value = patch[column];
+    if (value === undefined) continue;
+    assert(typeof value === 'bigint' || typeof value === 'number', `updatePayment sets ${column} as a value`);
+    after[column] = BigInt(value);
+  }
+  return after;
 }
 
 /**
@@ -102,6 +126,8 @@ export async function updatePayment(
 ): Promise<PaymentRow | null> {
   const from = before.status;
   if (from !== to && !transition(paymentMachine, from, to).ok) return null;
+  // asserted before the write too, so a broken invariant never meets the database's CHECK first
+  assertPaymentAmounts(amountsAfter(before, patch));
   const now = deps.now().getTime();
   const after = await trx
     .updateTable('payments')
