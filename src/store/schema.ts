@@ -24,7 +24,7 @@ export type Json = string;
 export interface MerchantTable {
   id: Id;
   name: string;
-  status: string; // active | disabled
+  status: 'active' | 'disabled';
   settings: Json;
   created_at: Int;
   updated_at: Int;
@@ -49,7 +49,7 @@ export interface UserTable {
   merchant_id: Int | null; // null: a platform administrator
   login: string;
   password_hash: string;
-  role: string; // admin | operator
+  role: 'admin' | 'operator';
   created_at: Int;
 }
 
@@ -57,7 +57,7 @@ export interface ServiceTable {
   id: Id;
   merchant_id: Int;
   code: string;
-  kind: string; // pay | payout
+  kind: 'pay' | 'payout';
   method: string; // card | test | account
   currency: Currency;
   fee_rate_ppm: Int;
@@ -119,7 +119,7 @@ export interface PaymentTable {
   /**
    * The fee terms of the payment's service when it was created (0005_money_paths). Null in a
    * payment made without them (before 0005, or by a process of the version before): it pays
-   * its service's terms at capture (holds.ts feeTermsOf). `fee_max_minor` null: no maximum.
+   * its service's terms at capture (engine/holds/ops.ts feeTermsOf). `fee_max_minor` null: no maximum.
    */
   fee_rate_ppm: Int | null;
   fee_fixed_minor: Int | null;

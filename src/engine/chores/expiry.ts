@@ -6,10 +6,8 @@ import { expirePastDeadline } from '../holds/store.ts';
 import { lockPayment } from '../payments/store.ts';
 
 /**
- * Background repairs, each idempotent and safe to run from any number of processes:
- * expire what nobody paid (and release at the bank the holds nobody captured), and settle
- * operations whose bank answer never arrived (a timeout, or a crash between "pending" and
- * "applied") by asking the bank, or, a void, by sending it again.
+ * Expiry, a background chore, idempotent and safe to run from any number of processes: expire
+ * what nobody paid, and release at the bank the holds nobody captured.
  */
 export async function expireDue(deps: EngineContext, batch: number = limits.outboxBatchMax): Promise<number> {
   const now = deps.now().getTime();
@@ -53,7 +51,7 @@ export async function expireIfDue(
  * One payment's expiry: the rule (holds/store.ts) is applied under the row lock, in its own
  * transaction. A hold past its deadline is claimed there, and its void sent to the bank after
  * the commit, so the payer's money is released at the issuer too; an unanswered void leaves
- * the claim to resolveUnsettled (janitor.ts).
+ * the claim to resolveUnsettled (chores/janitor.ts).
  */
 async function expireOne(deps: EngineContext, ref: { publicId: string } | { id: bigint }): Promise<boolean> {
   const applied = await inTransaction(deps.database, async (trx) => {

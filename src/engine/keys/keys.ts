@@ -13,8 +13,8 @@ import type { EngineDeps } from '../context.ts';
  *
  * Sealed values, with the vault context (AAD) each is bound to:
  * - credentials.secret, credentials.secret2: `${merchantId}:${dialect}` and `…:${dialect}2`
- *   (merchants.ts), one string `keyId:ciphertext`
- * - cards.pan_encrypted with cards.pan_key_id: `${merchantId}:card:${cardId}` (card-store.ts)
+ *   (merchants/merchants.ts), one string `keyId:ciphertext`
+ * - cards.pan_encrypted with cards.pan_key_id: `${merchantId}:card:${cardId}` (cards/view.ts)
  */
 
 export type SealedTable = 'credentials' | 'cards';

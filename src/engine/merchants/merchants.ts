@@ -9,6 +9,7 @@ import {
   hashPassword,
   verifyPassword,
 } from '../../security/passwords.ts';
+import type { MerchantRow } from '../../store/schema.ts';
 import { inTransaction } from '../../store/transaction.ts';
 import type { EngineDeps } from '../context.ts';
 import {
@@ -175,16 +176,12 @@ export async function createMerchant(
   });
 }
 
-const toMerchant = (row: {
-  id: bigint;
-  name: string;
-  status: string;
-  settings: string;
-  created_at: bigint;
-}): Merchant => ({
+const toMerchant = (
+  row: Pick<MerchantRow, 'id' | 'name' | 'status' | 'settings' | 'created_at'>,
+): Merchant => ({
   id: row.id,
   name: row.name,
-  status: row.status as Merchant['status'],
+  status: row.status,
   settings: JSON.parse(row.settings),
   createdAt: new Date(Number(row.created_at)),
 });
@@ -394,7 +391,7 @@ export async function createUser(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  return ok({ id: row.id, merchantId: row.merchant_id, login: row.login, role: row.role as User['role'] });
+  return ok({ id: row.id, merchantId: row.merchant_id, login: row.login, role: row.role });
 }
 
 export async function verifyUser(deps: EngineDeps, login: string, password: string): Promise<User | null> {
@@ -404,5 +401,5 @@ export async function verifyUser(deps: EngineDeps, login: string, password: stri
     .where('login', '=', login)
     .executeTakeFirst();
   if (!row || !(await verifyPassword(password, row.password_hash))) return null;
-  return { id: row.id, merchantId: row.merchant_id, login: row.login, role: row.role as User['role'] };
+  return { id: row.id, merchantId: row.merchant_id, login: row.login, role: row.role };
 }

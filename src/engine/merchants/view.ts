@@ -48,7 +48,7 @@ export const toService = (row: ServiceRow): Service => ({
   id: row.id,
   merchantId: row.merchant_id,
   code: row.code,
-  kind: row.kind as Service['kind'],
+  kind: row.kind,
   method: row.method,
   currency: row.currency,
   fee: {

@@ -1,5 +1,4 @@
-import type { EngineError } from '../../domain/errors.ts';
-import { engineError } from '../../domain/errors.ts';
+import { type EngineError, engineError } from '../../domain/errors.ts';
 import { limits } from '../../domain/limits.ts';
 import { fail, ok, type Result } from '../../domain/result.ts';
 import { type PaymentStatus, paymentStates } from '../../domain/states.ts';
