@@ -1,0 +1,64 @@
+import { request } from 'undici';
+
+/**
+ * The one place where Kopek makes an HTTP request to a merchant: every callback (the core's
+ * and each dialect's) goes out here, so whatever guards outgoing requests (timeouts, target
+ * address checks) is written once. A callback is a POST of JSON or of a form, or a GET with
+ * its fields in the query (ImPay); `sign` sees exactly the text that is sent.
+ */
+
+export type OutgoingBody =
+  /** JSON already written (the dialect's own writer: exact decimals, PHP escapes). */
+  | { json: string }
+  /** `application/x-www-form-urlencoded`, in this order. */
+  | { form: readonly (readonly [string, string])[] }
+  /** No body: the fields go in the URL's query, after any it already has. */
+  | { query: readonly (readonly [string, string])[] };
+
+export type OutgoingCallback = {
+  url: string;
+  body: OutgoingBody;
+  /** Headers that sign `payload`: the JSON, the form, or the query string as sent. */
+  sign?: (payload: string) => Record<string, string>;
+  headers?: Record<string, string>;
+};
+
+export type CallbackAnswer = { status: number; body: string };
+
+const encodeFields = (fields: readonly (readonly [string, string])[]) =>
+  new URLSearchParams(fields.map(([k, v]): [string, string] => [k, v])).toString();
+
+/** Sends one callback and reads the merchant's whole answer. Network failures throw. */
+export async function sendCallback(call: OutgoingCallback, signal?: AbortSignal): Promise<CallbackAnswer> {
+  const { body } = call;
+  let url = call.url;
+  let payload: string;
+  let method: 'GET' | 'POST' = 'POST';
+  let contentType: string | undefined;
+  if ('json' in body) {
+    payload = body.json;
+    contentType = 'application/json';
+  } else if ('form' in body) {
+    payload = encodeFields(body.form);
+    contentType = 'application/x-www-form-urlencoded';
+  } else {
+    payload = encodeFields(body.query);
+    method = 'GET';
+    if (payload !== '') {
+      const [address = '', fragment] = url.split(/#(.*)/s);
+      url = `${address}${address.includes('?') ? '&' : '?'}${payload}${fragment === undefined ? '' : `#${fragment}`}`;
+    }
+  }
+  const headers = {
+    ...(contentType && { 'content-type': contentType }),
+    ...call.headers,
+    ...call.sign?.(payload),
+  };
+  const res = await request(url, {
+    method,
+    ...(method === 'POST' && { body: payload }),
+    headers,
+    signal,
+  });
+  return { status: res.statusCode, body: await res.body.text() };
+}
