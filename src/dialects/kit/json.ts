@@ -49,8 +49,9 @@ export function isExactAsDouble(text: string): boolean {
 // strings first, so that digits inside a string are never taken for a number
 const tokens = /"(?:[^"\\]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 // marks a rewritten number inside the text handed to JSON.parse; unguessable, so no string
-// a client sends can pass for one
-const marker = `\u0000${randomUUID()}:`;
+// a client sends can pass for one. Written as an escape (a raw NUL is no JSON), read as NUL.
+const markerId = randomUUID();
+const marker = `\u0000${markerId}:`;
 
 /**
  * JSON.parse's grammar and errors (it throws a SyntaxError where JSON.parse does), with
@@ -62,7 +63,7 @@ export function readJson(text: string): unknown {
   const rewritten = text.replace(tokens, (token) => {
     if (token.startsWith('"') || isExactAsDouble(token)) return token;
     lossy = true;
-    return `"${marker}${token}"`;
+    return `"\\u0000${markerId}:${token}"`;
   });
   if (!lossy) return value;
   return JSON.parse(rewritten, (_key, member) =>
