@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import { limits } from '../domain/limits.ts';
 
 /**
  * The one place where Kopek makes an HTTP request to a merchant: every callback (the core's
@@ -25,10 +26,17 @@ export type OutgoingCallback = {
 
 export type CallbackAnswer = { status: number; body: string };
 
+/**
+ * How much of a merchant's answer is read: enough for every answer a dialect looks at
+ * (`OK <md5>`, a status JSON) and for the delivery log, which keeps less; a merchant that
+ * answers with megabytes does not make us hold them.
+ */
+export const answerBytesMax = Math.max(16 << 10, limits.deliveryResponseBodyStoredMax);
+
 const encodeFields = (fields: readonly (readonly [string, string])[]) =>
   new URLSearchParams(fields.map(([k, v]): [string, string] => [k, v])).toString();
 
-/** Sends one callback and reads the merchant's whole answer. Network failures throw. */
+/** Sends one callback and reads the merchant's answer (up to `answerBytesMax`). Network failures throw. */
 export async function sendCallback(call: OutgoingCallback, signal?: AbortSignal): Promise<CallbackAnswer> {
   const { body } = call;
   let url = call.url;
@@ -60,5 +68,12 @@ export async function sendCallback(call: OutgoingCallback, signal?: AbortSignal)
     headers,
     signal,
   });
-  return { status: res.statusCode, body: await res.body.text() };
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    chunks.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+    if (size >= answerBytesMax) break; // leaving the loop destroys the rest of the stream
+  }
+  return { status: res.statusCode, body: Buffer.concat(chunks).subarray(0, answerBytesMax).toString('utf8') };
 }

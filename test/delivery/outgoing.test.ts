@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { sendCallback } from '../../src/delivery/outgoing.ts';
+import { answerBytesMax, sendCallback } from '../../src/delivery/outgoing.ts';
 
 type Received = { method: string; url: string; headers: IncomingHttpHeaders; body: string };
 
@@ -21,7 +21,9 @@ describe('delivery: the one outgoing callback', () => {
           headers: req.headers,
           body: Buffer.concat(chunks).toString(),
         });
-        res.writeHead(req.url?.startsWith('/fail') ? 503 : 200).end('OK 6c8d99cff87d96fcaa8e67ef99d76275');
+        if (req.url === '/huge') res.writeHead(200).end('x'.repeat(4 << 20));
+        else
+          res.writeHead(req.url?.startsWith('/fail') ? 503 : 200).end('OK 6c8d99cff87d96fcaa8e67ef99d76275');
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -86,6 +88,11 @@ describe('delivery: the one outgoing callback', () => {
     assert.deepEqual(signed, ['extid=order-1&sum=100.50&key=bb9f']);
     await sendCallback({ url: `${base}/plain`, body: { query: [['a', '1']] } });
     assert.equal(received.at(-1)!.url, '/plain?a=1');
+  });
+  it('reads no more of an answer than it can use', async () => {
+    const answer = await sendCallback({ url: `${base}/huge`, body: { json: '{}' } });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body.length, answerBytesMax);
   });
   it('stops when the delivery is aborted', async () => {
     const controller = new AbortController();
