@@ -107,7 +107,18 @@ describe('kit: request bodies', () => {
       payload: `"${'x'.repeat(2000)}"`,
     });
     assert.equal(large.statusCode, 413);
-    assert.deepEqual(seen, ['json', 'other']);
+    const form = multipart([field('status[]', 'a'), field('status[]', 'b')]);
+    const mp = await app.inject({
+      method: 'POST',
+      url: '/echo',
+      headers: { 'content-type': mpType },
+      payload: form,
+    });
+    assert.deepEqual(mp.json(), {
+      raw: form.toString('utf8'),
+      body: { fields: { status: ['a', 'b'] }, files: [] },
+    });
+    assert.deepEqual(seen, ['json', 'other', 'multipart']);
     await app.close();
   });
 });
