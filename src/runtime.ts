@@ -1,4 +1,4 @@
-import { hkdfSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { SimulatorBank } from './acquiring/simulator.ts';
 import type { Config } from './config.ts';
@@ -6,6 +6,7 @@ import { coreCallbackHandler } from './delivery/core-callback.ts';
 import { type DeliveryHandler, DeliveryWorker, linearBackoff, type RetryPolicy } from './delivery/worker.ts';
 import type { DialectModule } from './dialects/dialect.ts';
 import { dialects as allDialects } from './dialects/index.ts';
+import { deriveKey, previousKeys } from './dialects/kit/keys.ts';
 import { limits } from './domain/limits.ts';
 import { createEngine, type Engine } from './engine/engine.ts';
 import { coreCallbackNotifier, type Notifier } from './engine/outbox/notify.ts';
@@ -21,6 +22,8 @@ export type Gateway = {
   simulator: SimulatorBank;
   worker: DeliveryWorker;
   log: Logger;
+  /** The gateway's clock (a test's, when it sets one). */
+  now: () => Date;
   dialects: readonly DialectModule[];
   /** Starts the outbox worker and janitor loop (idempotent). */
   startBackground(intervalMs?: number): void;
@@ -45,8 +48,7 @@ export type GatewayOptions = {
  * manage. It signs with the active key's and still accepts the others', so a challenge in
  * progress survives a master key rotation.
  */
-const simulatorKey = (master: Buffer) =>
-  Buffer.from(hkdfSync('sha256', master, 'kopek', 'simulator-3ds', 32));
+const simulatorKeyPurpose = 'simulator-3ds';
 
 export async function openGateway(config: Config, options: GatewayOptions): Promise<Gateway> {
   const { log } = options;
@@ -57,10 +59,8 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
   const simulator = new SimulatorBank({
     store: new DatabaseSimStore(database),
     acsBaseUrl: config.publicUrl,
-    signingKey: simulatorKey(config.keyring.keys.get(config.keyring.activeKeyId)!),
-    previousSigningKeys: [...config.keyring.keys]
-      .filter(([id]) => id !== config.keyring.activeKeyId)
-      .map(([, master]) => simulatorKey(master)),
+    signingKey: deriveKey(config.keyring, simulatorKeyPurpose),
+    previousSigningKeys: previousKeys(config.keyring, simulatorKeyPurpose),
     hangMs: options.simulatorHangMs ?? config.connectorTimeoutMs * 3,
     now,
   });
@@ -85,7 +85,7 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
     now,
     log,
   });
-  const parts = { config, database, engine, simulator, log, dialects };
+  const parts = { config, database, engine, simulator, log, now, dialects };
   const handlers = new Map<string, DeliveryHandler>([
     ['callback.core', coreCallbackHandler(engine)],
     ...dialects.flatMap((d) => [...(d.handlers?.(parts) ?? [])]),

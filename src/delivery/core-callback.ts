@@ -1,5 +1,5 @@
-import { request } from 'undici';
 import type { Engine } from '../engine/engine.ts';
+import { sendCallback } from './outgoing.ts';
 import type { DeliveryHandler } from './worker.ts';
 
 /**
@@ -24,17 +24,11 @@ export function coreCallbackHandler(engine: Engine): DeliveryHandler {
         updatedAt: payment.updatedAt.toISOString(),
       },
     });
-    const res = await request(String(job.payload.url), {
-      method: 'POST',
-      body,
-      headers: { 'content-type': 'application/json' },
-      signal,
-    });
-    const text = await res.body.text();
+    const answer = await sendCallback({ url: String(job.payload.url), body: { json: body } }, signal);
     return {
-      delivered: res.statusCode >= 200 && res.statusCode < 300,
-      responseStatus: res.statusCode,
-      responseBody: text,
+      delivered: answer.status >= 200 && answer.status < 300,
+      responseStatus: answer.status,
+      responseBody: answer.body,
     };
   };
 }

@@ -1,7 +1,20 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
 import type { DeliveryHandler, RetryPolicy } from '../delivery/worker.ts';
+import type { Engine } from '../engine/engine.ts';
 import type { Notifier } from '../engine/outbox/notify.ts';
-import type { Gateway } from '../runtime.ts';
+
+/**
+ * What a dialect receives from the gateway: the engine it calls, the configuration, the log,
+ * and the clock (the gateway's, which tests set). Nothing else of the running gateway.
+ */
+export type DialectHost = {
+  engine: Engine;
+  config: Config;
+  log: Logger;
+  now: () => Date;
+};
 
 /**
  * A request at one of the payment pages' own addresses that a dialect answers: Paymega's
@@ -22,19 +35,17 @@ export type PageHandoff = {
  */
 export type DialectModule = {
   name: string;
-  /** Registered by web/app.ts with the gateway as its option. */
-  plugin: FastifyPluginAsync<{ gateway: Gateway }>;
+  /** Registered by web/app.ts with the gateway (a DialectHost) as its option. */
+  plugin: FastifyPluginAsync<{ gateway: DialectHost }>;
   notifiers?: readonly Notifier[];
   /** Outbox channel → handler, e.g. `callback.paymega`. */
-  handlers?: (
-    gateway: Omit<Gateway, 'worker' | 'startBackground' | 'close'>,
-  ) => ReadonlyMap<string, DeliveryHandler>;
+  handlers?: (host: DialectHost) => ReadonlyMap<string, DeliveryHandler>;
   /** Its base URLs and auth in a line or two, for the start-up banner. */
   endpoints?: (publicUrl: string) => string[];
   /** Retry schedules of this dialect's channels. */
   retryPolicies?: ReadonlyMap<string, RetryPolicy>;
   /** Requests at the payment pages' addresses that are the dialect's (see PageHandoff). */
-  pageHandoffs?: (gateway: Pick<Gateway, 'engine' | 'config'>) => readonly PageHandoff[];
+  pageHandoffs?: (host: DialectHost) => readonly PageHandoff[];
   /**
    * Errors Fastify answers before routing, where no plugin's error handler runs (a malformed
    * URL escape: FST_ERR_BAD_URL, 400): rendered in this dialect's format for URLs under its

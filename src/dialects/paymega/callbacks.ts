@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
-import { request } from 'undici';
+import { sendCallback } from '../../delivery/outgoing.ts';
 import { type DeliveryHandler, linearBackoff, type RetryPolicy } from '../../delivery/worker.ts';
 import { limits } from '../../domain/limits.ts';
 import type { Notifier } from '../../engine/outbox/notify.ts';
-import type { Gateway } from '../../runtime.ts';
+import type { DialectHost } from '../dialect.ts';
+import { digest } from '../kit/auth.ts';
 import { privateInvoiceOf } from './documents.ts';
 import { type Account, callbackChannel, invoiceContext, loadInvoice } from './invoice.ts';
 import { writeJson } from './json.ts';
@@ -16,7 +16,7 @@ import { callbackStatusOf } from './map.ts';
 
 /** `X-Signature`: base64 of the raw SHA-1 of secret + body + secret (COMPAT.md). */
 export const signatureOf = (secret: string, body: string): string =>
-  createHash('sha1').update(`${secret}${body}${secret}`, 'utf8').digest('base64');
+  digest('sha1', `${secret}${body}${secret}`, 'base64');
 
 /** Invoices of this dialect that name a callback URL hear about each status change. */
 export const paymegaNotifier: Notifier = (event) => {
@@ -60,9 +60,9 @@ export const callbackRetryPolicy: RetryPolicy = {
  * status; receivers order by `updated`), signs it with the merchant's secret key, and counts
  * only HTTP 200 as delivered.
  */
-export function callbackHandler(parts: Pick<Gateway, 'engine' | 'config'>): DeliveryHandler {
-  const ctx = invoiceContext(parts);
-  const { engine } = parts;
+export function callbackHandler(host: DialectHost): DeliveryHandler {
+  const ctx = invoiceContext(host);
+  const { engine } = host;
   return async (job, signal) => {
     const payment = await engine.getPayment({ id: BigInt(String(job.payload.paymentId)) }, job.merchantId);
     if (!payment?.callbackUrl) return { delivered: false, error: 'payment or its callback URL not found' };
@@ -70,13 +70,15 @@ export function callbackHandler(parts: Pick<Gateway, 'engine' | 'config'>): Deli
     if (!auth) return { delivered: false, error: 'merchant has no Paymega credentials' };
     const account: Account = { merchant: auth.merchant, accountId: auth.login };
     const body = writeJson({ data: privateInvoiceOf(await loadInvoice(ctx, account, payment)) });
-    const res = await request(payment.callbackUrl, {
-      method: 'POST',
-      body,
-      headers: { 'content-type': 'application/json', 'x-signature': signatureOf(auth.secret(), body) },
+    const secret = auth.secret();
+    const answer = await sendCallback(
+      {
+        url: payment.callbackUrl,
+        body: { json: body },
+        sign: (sent) => ({ 'x-signature': signatureOf(secret, sent) }),
+      },
       signal,
-    });
-    const text = await res.body.text();
-    return { delivered: res.statusCode === 200, responseStatus: res.statusCode, responseBody: text };
+    );
+    return { delivered: answer.status === 200, responseStatus: answer.status, responseBody: answer.body };
   };
 }

@@ -1,8 +1,9 @@
 import type { DialectModule } from '../dialect.ts';
 import { callbackHandler, callbackRetryPolicy, paymegaNotifier } from './callbacks.ts';
-import { frameworkError } from './http.ts';
+import { frameworkError } from './errors.ts';
 import { callbackChannel } from './invoice.ts';
-import { hppCheckout, paymegaPlugin, paymegaPrefixes } from './routes.ts';
+import { hppCheckout } from './routes/checkout.ts';
+import { paymegaPlugin, paymegaPrefixes } from './routes/index.ts';
 
 /** Paymega (shared/specs/paymega-hpp-api.txt): public and private APIs, signed callbacks. */
 export const paymega: DialectModule = {

@@ -1,29 +1,37 @@
-import { createHmac, hkdfSync } from 'node:crypto';
-import type { Config } from '../../config.ts';
+import { createHmac } from 'node:crypto';
 import type { Engine } from '../../engine/engine.ts';
 import type { Merchant } from '../../engine/merchants/view.ts';
 import type { Payment } from '../../engine/payments/view.ts';
+import type { DialectHost } from '../dialect.ts';
+import { deriveKey } from '../kit/keys.ts';
 import type { InvoiceFacts } from './documents.ts';
 import { invoiceIdOf, serviceOfPayment } from './map.ts';
 
 /** The outbox channel of Paymega callbacks. */
 export const callbackChannel = 'callback.paymega';
 
-/** What rendering an invoice needs beyond the payment: the engine, and where the page lives. */
-export type InvoiceContext = { engine: Engine; publicUrl: string; tokenKey: Buffer };
+/**
+ * What rendering an invoice needs beyond the payment: the engine, where the page lives, and
+ * the gateway's clock and log (for `expires` and for what is worth a warning).
+ */
+export type InvoiceContext = {
+  engine: Engine;
+  publicUrl: string;
+  tokenKey: Buffer;
+  now: () => Date;
+  log: DialectHost['log'];
+};
 
 /** The Paymega account a request or a callback speaks for. */
 export type Account = { merchant: Merchant; accountId: string };
 
-export function invoiceContext(parts: { engine: Engine; config: Config }): InvoiceContext {
-  const { keyring } = parts.config;
-  const master = keyring.keys.get(keyring.activeKeyId);
-  if (!master) throw new Error('the active master key is missing from the keyring');
+export function invoiceContext(host: DialectHost): InvoiceContext {
   return {
-    engine: parts.engine,
-    publicUrl: parts.config.publicUrl,
-    // derived from the master key: no extra secret to manage
-    tokenKey: Buffer.from(hkdfSync('sha256', master, 'kopek', 'paymega-page-token', 32)),
+    engine: host.engine,
+    publicUrl: host.config.publicUrl,
+    tokenKey: deriveKey(host.config.keyring, 'paymega-page-token'),
+    now: host.now,
+    log: host.log,
   };
 }
 

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DeclineReason } from '../../acquiring/connector.ts';
 import { type Currency, isCurrency } from '../../domain/currency.ts';
-import type { EngineError, EngineErrorCode } from '../../domain/errors.ts';
 import { formatMajor, type MoneyParseError, parseMajor } from '../../domain/money.ts';
 import { fail, ok, type Result } from '../../domain/result.ts';
 import type { PaymentStatus } from '../../domain/states.ts';
@@ -9,6 +8,7 @@ import type { MerchantSettings, Service } from '../../engine/merchants/view.ts';
 import type { DomainEvent } from '../../engine/outbox/notify.ts';
 import type { TestOutcome } from '../../engine/payments/test-method.ts';
 import type { Payment, ReturnUrls } from '../../engine/payments/view.ts';
+import { ExactNumber } from '../kit/json.ts';
 import { RawNumber } from './json.ts';
 import type { PaymentMethod, ServiceField, Wire } from './wire.ts';
 
@@ -26,10 +26,22 @@ const amountMessages: Record<MoneyParseError, string> = {
   too_large: 'This value is too large.',
 };
 
+/**
+ * A JSON number that a double would have changed (kit/json.ts) is read from its text, as
+ * the number it is: `10.00999999999999999999` has too many decimals, it is not 10.01. One in
+ * exponent form is refused as money.ts refuses a number that prints with an exponent.
+ */
+function parseExact(input: ExactNumber, currency: Currency): Result<bigint, MoneyParseError> {
+  const { text } = input;
+  if (!/[eE]/.test(text)) return parseMajor(text, currency);
+  if (text.startsWith('-')) return fail('negative');
+  return fail(Math.abs(Number(text)) >= 1 ? 'too_large' : 'too_many_decimals');
+}
+
 /** JSON numbers in major units (`123.45`), read and written digit for digit. */
 export const pmAmount = {
   parse(input: unknown, currency: Currency): Result<bigint, string> {
-    const parsed = parseMajor(input, currency);
+    const parsed = input instanceof ExactNumber ? parseExact(input, currency) : parseMajor(input, currency);
     if (!parsed.ok) return fail(amountMessages[parsed.error]);
     if (parsed.value === 0n) return fail(amountMessages.negative);
     return parsed;
@@ -474,105 +486,8 @@ export function publicInvoiceFields(input: unknown): unknown {
   return tolerantInvoiceFields({ ...rest, service_fields: fields }, { referenceOptional: true });
 }
 
-// ---- errors: one table for every engine failure ----
-
-export type PmFail = { http: 401 | 403 | 404 | 409 | 422 | 502 | 503; message?: string; field?: string };
-
-export const pmFail = {
-  invalid_amount: { http: 422, field: 'amount', message: 'This value should be greater than 0.' },
-  invalid_currency: { http: 422, field: 'currency', message: 'This value is not a valid currency.' },
-  invalid_card: { http: 422, field: 'payment_card', message: 'This value is not valid.' },
-  invalid_argument: { http: 422, message: 'This value is not valid.' },
-  merchant_not_found: { http: 401 },
-  merchant_disabled: { http: 403 },
-  payment_not_found: { http: 404 },
-  refund_not_found: { http: 404 },
-  payout_not_found: { http: 404 },
-  card_not_found: { http: 404 },
-  invoice_not_found: { http: 404 },
-  service_not_found: {
-    http: 422,
-    field: 'service',
-    message: 'The value you selected is not a valid choice.',
-  },
-  user_not_found: { http: 404 },
-  exists_with_different_amount: { http: 409 },
-  exists_with_different_currency: { http: 409 },
-  exists_with_different_request: { http: 409 },
-  illegal_transition: { http: 422, field: 'status', message: 'The invoice is not in a suitable status.' },
-  payment_expired: { http: 422, field: 'status', message: 'The invoice has expired.' },
-  attempts_exhausted: { http: 422, field: 'status', message: 'No payment attempts are left.' },
-  capture_exceeds_authorized: {
-    http: 422,
-    field: 'amount',
-    message: 'This value should be less than or equal to the reserved amount.',
-  },
-  refund_exceeds_captured: {
-    http: 422,
-    field: 'amount',
-    message: 'This value should be less than or equal to the refundable amount.',
-  },
-  insufficient_balance: { http: 422, field: 'amount', message: 'Insufficient balance.' },
-  currency_mismatch: {
-    http: 422,
-    field: 'currency',
-    message: 'This value does not match the service currency.',
-  },
-  declined: { http: 422, field: 'status', message: 'Declined by the provider.' },
-  connector_unavailable: { http: 502 },
-} as const satisfies Record<EngineErrorCode, PmFail>;
-
-/** Engine field names as Paymega's clients know them. */
-const wireFields: Readonly<Record<string, string>> = {
-  externalId: 'reference_id',
-  callbackUrl: 'callback_url',
-  expiresAt: 'expires',
-  'returnUrls.success': 'return_urls.success',
-  'returnUrls.fail': 'return_urls.fail',
-  'returnUrls.pending': 'return_urls.pending',
-  'returnUrls.cancel': 'return_url',
-};
-
-const reasonPhrases: Readonly<Record<number, string>> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Entity',
-  429: 'Too Many Requests',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-};
-
-export type ErrorBody =
-  | { errors: { status: string; code: string; title?: string; detail?: string }[] }
-  | { errors: Record<string, string> };
-
-/** `{"errors":[{"status":"Not Found","code":"404"}]}`; 5xx in the spec's `internal_error` shape. */
-export function errorListOf(http: number): ErrorBody {
-  if (http >= 500) {
-    const name = http === 500 ? 'internal_error' : (reasonPhrases[http] ?? 'internal_error');
-    const detail = http === 500 ? 'Internal server error.' : `${reasonPhrases[http] ?? 'Server error'}.`;
-    return { errors: [{ status: name, code: String(http), title: name, detail }] };
-  }
-  return { errors: [{ status: reasonPhrases[http] ?? 'Error', code: String(http) }] };
-}
-
-/** An engine failure as Paymega renders it: 422 with the field at fault, else the status list. */
-export function engineFailure(error: EngineError): { http: number; body: ErrorBody } {
-  const row: PmFail = pmFail[error.code];
-  if (row.http !== 422) return { http: row.http, body: errorListOf(row.http) };
-  const field = error.field ? (wireFields[error.field] ?? error.field) : (row.field ?? 'request');
-  const message =
-    error.code === 'invalid_argument' && error.detail === 'not an http(s) URL'
-      ? 'This value is not a valid URL.'
-      : (row.message ?? 'This value is not valid.');
-  return { http: 422, body: { errors: { [field]: message } } };
-}
+// the error table moved to errors.ts; these names stay importable from here
+export { type ErrorBody, engineFailure, errorListOf, type PmFail, pmFail } from './errors.ts';
 
 /** Paymega's limits of one service, in minor units, for the check before the engine's. */
 export function amountBoundsOf(method: PmMethod, currency: Currency): { min: bigint; max: bigint } {

@@ -1,0 +1,115 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { isCurrency } from '../../../domain/currency.ts';
+import { accountOf, publicAuth } from '../auth.ts';
+import { fieldError, statusError } from '../errors.ts';
+import { refuseOtherMethods, send, setUpWire } from '../http.ts';
+import type { InvoiceContext } from '../invoice.ts';
+import { RawNumber } from '../json.ts';
+import { paymentMethodOf, publicIdOf } from '../map.ts';
+import { openApiDocument } from '../openapi.ts';
+import { Prerequest } from '../wire.ts';
+import { activeServices, publicInvoices } from './invoices.ts';
+
+/**
+ * `/public-api`: what browsers and apps call with the account's `public_key` (in the body,
+ * or the query of a GET). The prerequest, invoices as JSON or as an HTML form, method logos.
+ */
+
+export const publicApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app, { ctx }) => {
+  setUpWire(app);
+  const reads = publicAuth(ctx, { creates: false });
+  const creates = publicAuth(ctx, { creates: true });
+  const invoices = publicInvoices(ctx);
+  const renderPublic = invoices.render;
+
+  app.post(
+    '/payment-prerequest',
+    { schema: { body: Prerequest }, preValidation: reads },
+    async (req, reply) => {
+      const account = accountOf(req);
+      const currency = (req.body as Prerequest).currency.toUpperCase();
+      if (!isCurrency(currency)) throw fieldError({ currency: 'This value is not a valid currency.' });
+      const offered = await activeServices(ctx, account, currency);
+      const services = Object.fromEntries(
+        offered.map((s) => [
+          s.code,
+          {
+            code: s.code,
+            method: s.method.code,
+            flow: s.method.flow,
+            currency: s.currency,
+            fields: s.method.fields,
+            amount_min: new RawNumber(s.method.amountMinMajor),
+            amount_max: new RawNumber(s.method.amountMaxMajor),
+          },
+        ]),
+      );
+      const methods = Object.fromEntries(
+        offered.map((s) => [s.method.code, paymentMethodOf(s.method, ctx.publicUrl)]),
+      );
+      const settings = account.merchant.settings;
+      const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null);
+      return send(reply, 200, {
+        data: {
+          currency,
+          test_mode: account.testKey,
+          // PHP writes an empty associative array as []
+          services: offered.length > 0 ? services : [],
+          methods: offered.length > 0 ? methods : [],
+          account: {
+            name: account.merchant.name,
+            description: text(settings.description) ?? '',
+            icon: text(settings.icon) ?? `${ctx.publicUrl}/public-api/static/account.svg`,
+            website: text(settings.website),
+          },
+        },
+      });
+    },
+  );
+  refuseOtherMethods(app, '/payment-prerequest', ['POST']);
+
+  app.post('/payment-invoices', { preValidation: creates }, async (req, reply) => {
+    const { outcome, payment } = await invoices.create(req, req.body ?? {});
+    return send(reply, outcome === 'created' ? 201 : 409, await renderPublic(accountOf(req), payment));
+  });
+  refuseOtherMethods(app, '/payment-invoices', ['POST']);
+
+  // The HTML form of a merchant's page: the browser lands on the payment page.
+  app.post('/payment-invoices/process', { preValidation: creates }, async (req, reply) =>
+    invoices.process(req, reply, req.body ?? {}),
+  );
+  refuseOtherMethods(app, '/payment-invoices/process', ['POST']);
+
+  app.get<{ Params: { id: string } }>(
+    '/payment-invoices/:id',
+    { preValidation: reads },
+    async (req, reply) => {
+      const account = accountOf(req);
+      const publicId = publicIdOf(req.params.id);
+      const payment = publicId ? await ctx.engine.getPayment({ publicId }, account.merchant.id) : null;
+      if (!payment) throw statusError(404);
+      return send(reply, 200, await renderPublic(account, payment));
+    },
+  );
+  refuseOtherMethods(app, '/payment-invoices/:id', ['GET']);
+
+  app.get('/openapi.json', async (_req, reply) => send(reply, 200, openApiDocument(ctx.publicUrl)));
+  refuseOtherMethods(app, '/openapi.json', ['GET']);
+
+  app.get<{ Params: { code: string } }>('/static/payment-methods/:code', async (req, reply) => {
+    const code = /^([a-z_]{1,32})\.svg$/.exec(req.params.code)?.[1];
+    if (!code) throw statusError(404);
+    return svg(reply, code === 'payment_card' ? 'CARD' : code.toUpperCase().slice(0, 4));
+  });
+  app.get('/static/account.svg', async (_req, reply) => svg(reply, 'SHOP'));
+};
+
+function svg(reply: FastifyReply, label: string) {
+  const text = label.replace(/[^A-Z_]/g, '');
+  return reply
+    .type('image/svg+xml')
+    .header('cache-control', 'public, max-age=86400')
+    .send(
+      `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="40" viewBox="0 0 64 40"><rect width="64" height="40" rx="6" fill="#2b3a55"/><text x="32" y="25" font-family="sans-serif" font-size="12" fill="#fff" text-anchor="middle">${text}</text></svg>`,
+    );
+}
