@@ -29,6 +29,8 @@ export type DeliveryResult = {
   responseStatus?: number;
   responseBody?: string;
   error?: string;
+  /** The receiver refused for good (an SMTP 5xx): dead-letter now, since a retry cannot help. */
+  permanent?: boolean;
 };
 
 export type DeliveryHandler = (job: OutboxJob, signal: AbortSignal) => Promise<DeliveryResult>;
@@ -196,7 +198,7 @@ export class DeliveryWorker {
       }
     }
     try {
-      await this.record(row, attempt, started, result);
+      await this.record(row, attempt, started, result, result.permanent === true);
     } catch (error) {
       // The outcome could not be stored (a handler's malformed result, a value the database
       // refuses): count a failed attempt, so the row backs off instead of being sent again at
