@@ -93,11 +93,8 @@ export function accountCheckDigit(account: string, bic: string, kind: AccountKin
   if (!/^\d{20}$/.test(account) || !/^\d{9}$/.test(bic))
     throw new RangeError('20-digit account, 9-digit BIC');
   const zeroed = `${account.slice(0, 8)}0${account.slice(9)}`;
-  const sum = weighted(
-    digitsOf(keyPrefix(bic, kind) + zeroed),
-    accountWeights,
-  );
-  // the check digit sits at position 12 of 23, weight 3: 3·k ≡ −sum (mod 10) → k = 3·(−sum) mod 10
+  const sum = weighted(digitsOf(keyPrefix(bic, kind) + zeroed), accountWeights);
+  // the check digit sits at position 12 of 23, weight 3: 3·k ≡ −sum (mod 10), and 3·7 ≡ 1, so k = 7·(−sum) mod 10
   return String((((10 - (sum % 10)) % 10) * 7) % 10);
 }
 
