@@ -1,8 +1,8 @@
 import type { DeclineReason } from '../../acquiring/connector.ts';
 import type { CardStatus, PaymentStatus, PayoutStatus } from '../../domain/states.ts';
-import type { Card } from '../../engine/card-store.ts';
-import type { Payment } from '../../engine/payment-view.ts';
-import type { Payout } from '../../engine/payouts.ts';
+import type { Card } from '../../engine/cards/view.ts';
+import type { Payment } from '../../engine/payments/view.ts';
+import type { Payout } from '../../engine/payouts/view.ts';
 import type { CardDoc, StateRes } from './wire.ts';
 
 /**

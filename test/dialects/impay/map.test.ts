@@ -15,9 +15,9 @@ import {
   toImpayId,
 } from '../../../src/dialects/impay/map.ts';
 import { cardStates, paymentStates, payoutStates } from '../../../src/domain/states.ts';
-import type { Card } from '../../../src/engine/card-store.ts';
-import type { Payment } from '../../../src/engine/payment-view.ts';
-import type { Payout } from '../../../src/engine/payouts.ts';
+import type { Card } from '../../../src/engine/cards/view.ts';
+import type { Payment } from '../../../src/engine/payments/view.ts';
+import type { Payout } from '../../../src/engine/payouts/view.ts';
 
 /** Only the fields the mapping reads; the rest of a Payment does not matter here. */
 const payment = (p: Pick<Payment, 'status'> & Partial<Pick<Payment, 'receipt' | 'decline'>>): Payment =>
