@@ -85,7 +85,7 @@ class Reader {
 
   object(depth: number): { [key: string]: JsonValue } {
     this.at++;
-    const out: { [key: string]: JsonValue } = Object.create(null);
+    const out: { [key: string]: JsonValue } = {};
     this.blank();
     if (this.text[this.at] === '}') {
       this.at++;
@@ -96,7 +96,13 @@ class Reader {
       if (this.text[this.at] !== '"') throw new SyntaxError(`expected a key at ${this.at}`);
       const key = this.string();
       this.expect(':');
-      out[key] = this.value(depth + 1);
+      // defined, not assigned: a `__proto__` key is data here, never the object's prototype
+      Object.defineProperty(out, key, {
+        value: this.value(depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       this.blank();
       if (this.text[this.at] === '}') {
         this.at++;
