@@ -1,5 +1,6 @@
+import { limits } from '../../domain/limits.ts';
 import { fail, ok, type Result } from '../../domain/result.ts';
-import type { InvoiceStatus, PaymentStatus } from '../../domain/states.ts';
+import type { InvoiceStatus, PaymentStatus, RefundStatus } from '../../domain/states.ts';
 
 /**
  * Engine facts → PayKeeper's names: the payment statuses of Appendix 1, the invoice
@@ -85,6 +86,70 @@ export function engineStatesOf(wanted: readonly PkPaymentStatus[]): PaymentStatu
 
 export const isPkPaymentStatus = (text: string): text is PkPaymentStatus =>
   (pkPaymentStatuses as readonly string[]).includes(text);
+
+// ---- refunds (2.7) ----
+
+export const pkRefundStatusTable = {
+  pending: 'started',
+  unknown: 'started',
+  succeeded: 'done',
+  failed: 'failed',
+} as const satisfies Record<RefundStatus, 'started' | 'done' | 'failed'>;
+
+// ---- ids, paging and filters as they arrive ----
+
+const int64Max = 2n ** 63n - 1n;
+
+/** `?id=` → a positive id below 2^63; `"0"`, `"-1"`, `"1e3"`, `" 1"` and 20 digits are not ids. */
+export function parsePkId(text: string | undefined): bigint | null {
+  if (text === undefined || !/^[0-9]{1,19}$/.test(text)) return null;
+  const id = BigInt(text);
+  return id > 0n && id <= int64Max ? id : null;
+}
+
+export type PageProblem = {
+  field: 'from' | 'limit';
+  problem: 'required' | 'not_a_count' | 'limit_too_large';
+};
+
+/**
+ * `from` (skip N) and `limit` (at most `limits.pageSizeMax`, which is also 8.1's 1 000).
+ * Both are required by 2.1, 3.2 and 8.1; where they are not, a default page is used.
+ */
+export function parsePkPage(
+  q: { from?: string | undefined; limit?: string | undefined },
+  required: boolean,
+): Result<{ offset: number; limit: number }, PageProblem> {
+  const count = (
+    field: 'from' | 'limit',
+    text: string | undefined,
+    fallback: number,
+  ): Result<number, PageProblem> => {
+    if (text === undefined || text === '')
+      return required ? fail({ field, problem: 'required' }) : ok(fallback);
+    if (!/^[0-9]{1,9}$/.test(text)) return fail({ field, problem: 'not_a_count' });
+    return ok(Number(text));
+  };
+  const offset = count('from', q.from, 0);
+  if (!offset.ok) return offset;
+  const limit = count('limit', q.limit, limits.pageSizeMax);
+  if (!limit.ok) return limit;
+  if (limit.value > limits.pageSizeMax) return fail({ field: 'limit', problem: 'limit_too_large' });
+  return ok({ offset: offset.value, limit: limit.value });
+}
+
+/** `status[]` values: each must be one the spec lists for the object; duplicates collapse. */
+export function parseStatusFilter<S extends string>(
+  values: readonly string[] | undefined,
+  allowed: readonly S[],
+): Result<S[], { value: string }> {
+  const out = new Set<S>();
+  for (const v of values ?? []) {
+    if (!(allowed as readonly string[]).includes(v)) return fail({ value: v });
+    out.add(v as S);
+  }
+  return ok([...out]);
+}
 
 // ---- invoices ----
 

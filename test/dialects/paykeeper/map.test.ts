@@ -6,13 +6,23 @@ import {
   informerNotices,
   invoiceStatesOf,
   parsePartialFlag,
+  parsePkId,
+  parsePkPage,
+  parseStatusFilter,
   pkInvoiceStatusTable,
+  pkListedInvoiceStatuses,
   pkPaymentStatus,
   pkPaymentStatuses,
   pkPaymentStatusTable,
+  pkRefundStatusTable,
   planReverse,
 } from '../../../src/dialects/paykeeper/map.ts';
-import { invoiceStates, type PaymentStatus, paymentStates } from '../../../src/domain/states.ts';
+import {
+  invoiceStates,
+  type PaymentStatus,
+  paymentStates,
+  refundStates,
+} from '../../../src/domain/states.ts';
 
 const status = (s: PaymentStatus, notice: InformerNotice, refundInFlight = false) =>
   pkPaymentStatus({ status: s, notice, refundInFlight });
@@ -115,5 +125,80 @@ describe('PayKeeper reverse: the partial flag', () => {
   it('nothing left: refused whatever the flag', () => {
     assert.deepEqual(plan(null, null, 0n), { ok: false, error: 'nothing_left' });
     assert.deepEqual(plan(true, 1n, 0n), { ok: false, error: 'nothing_left' });
+  });
+});
+
+describe('PayKeeper refund status (2.7), one test per engine state', () => {
+  it('covers every engine refund state', () =>
+    assert.deepEqual(Object.keys(pkRefundStatusTable).sort(), [...refundStates].sort()));
+  it('pending → started', () => assert.equal(pkRefundStatusTable.pending, 'started'));
+  it('unknown (bank timed out) → started', () => assert.equal(pkRefundStatusTable.unknown, 'started'));
+  it('succeeded → done', () => assert.equal(pkRefundStatusTable.succeeded, 'done'));
+  it('failed → failed', () => assert.equal(pkRefundStatusTable.failed, 'failed'));
+});
+
+describe('PayKeeper ids, paging and status filters', () => {
+  it('ids: positive digit strings below 2^63', () => {
+    assert.equal(parsePkId('105842'), 105842n);
+    assert.equal(parsePkId('9223372036854775807'), 2n ** 63n - 1n);
+    assert.equal(parsePkId('20140402085214805'), 20140402085214805n, 'above 2^53, exact');
+    for (const bad of [
+      undefined,
+      '',
+      '0',
+      '-1',
+      '1e3',
+      ' 1',
+      '1 ',
+      '0x10',
+      '9223372036854775808',
+      '12345678901234567890',
+    ])
+      assert.equal(parsePkId(bad), null, String(bad));
+  });
+
+  it('paging: from and limit, limit at most 1000', () => {
+    assert.deepEqual(parsePkPage({ from: '30', limit: '10' }, true), {
+      ok: true,
+      value: { offset: 30, limit: 10 },
+    });
+    assert.deepEqual(parsePkPage({ from: '0', limit: '1000' }, true), {
+      ok: true,
+      value: { offset: 0, limit: 1000 },
+    });
+    assert.deepEqual(parsePkPage({ from: '0', limit: '1001' }, true), {
+      ok: false,
+      error: { field: 'limit', problem: 'limit_too_large' },
+    });
+    assert.deepEqual(parsePkPage({ limit: '10' }, true), {
+      ok: false,
+      error: { field: 'from', problem: 'required' },
+    });
+    assert.deepEqual(parsePkPage({ from: '', limit: '10' }, true), {
+      ok: false,
+      error: { field: 'from', problem: 'required' },
+    });
+    assert.deepEqual(parsePkPage({ from: '-1', limit: '10' }, true), {
+      ok: false,
+      error: { field: 'from', problem: 'not_a_count' },
+    });
+    assert.deepEqual(parsePkPage({}, false), { ok: true, value: { offset: 0, limit: 1000 } });
+  });
+
+  it("status filters: only the object's own values; duplicates collapse; none is an empty filter", () => {
+    assert.deepEqual(parseStatusFilter(['success', 'failed', 'success'], pkPaymentStatuses), {
+      ok: true,
+      value: ['success', 'failed'],
+    });
+    assert.deepEqual(parseStatusFilter(undefined, pkPaymentStatuses), { ok: true, value: [] });
+    assert.deepEqual(parseStatusFilter(['captured'], pkPaymentStatuses), {
+      ok: false,
+      error: { value: 'captured' },
+    });
+    assert.deepEqual(parseStatusFilter(['created'], pkListedInvoiceStatuses), {
+      ok: false,
+      error: { value: 'created' },
+    });
+    assert.deepEqual(parseStatusFilter([''], pkListedInvoiceStatuses), { ok: false, error: { value: '' } });
   });
 });
