@@ -48,8 +48,9 @@ const wallUtcMs = (w: Wall) => Date.UTC(w.year, w.month - 1, w.day, w.hour, w.mi
 
 /**
  * The instant at which Moscow's clocks showed this wall time. The zone's offset at a guess
- * is applied and checked once more, which settles any offset the zone ever had. A wall time
- * skipped by a spring-forward transition (none since 2011) reads as the instant after it.
+ * is applied and checked once more, which settles any offset the zone ever had. Before 2011
+ * (summer time) a spring wall time that never showed reads an hour later, and an autumn one
+ * shown twice reads as its second showing; since 2011 every wall time is one instant.
  */
 function instantOfWall(w: Wall): Date {
   const target = wallUtcMs(w);

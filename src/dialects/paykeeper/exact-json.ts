@@ -3,7 +3,8 @@ import { fail, ok, type Result } from '../../domain/result.ts';
 /**
  * A JSON reader for the JSON that arrives inside form fields (`service_name`, `cart`). It
  * keeps every number as its text (`JsonNumber`), so a price never passes through a double;
- * duplicate keys keep the last value, as PHP's json_decode does. Depth and size are bounded.
+ * duplicate keys keep the last value, as PHP's json_decode does. Depth and size are bounded;
+ * a string holding U+0000 makes the text not JSON, so no NUL reaches the database.
  * When the dialect kit's exact JSON parser lands, this one gives way to it.
  */
 export class JsonNumber {
@@ -53,9 +54,11 @@ class Reader {
     let end = this.at + 1;
     while (end < this.text.length && this.text[end] !== '"') end += this.text[end] === '\\' ? 2 : 1;
     if (end >= this.text.length) throw new SyntaxError('unterminated string');
-    const decoded: unknown = JSON.parse(this.text.slice(this.at, end + 1));
+    const decoded = JSON.parse(this.text.slice(this.at, end + 1)) as string;
+    // PostgreSQL's text cannot hold U+0000 (a 500 there, silently kept by SQLite): refused here
+    if (decoded.includes('\u0000')) throw new SyntaxError('NUL in a string');
     this.at = end + 1;
-    return decoded as string;
+    return decoded;
   }
 
   expect(c: string): void {

@@ -223,6 +223,14 @@ describe('exact JSON for form fields', () => {
     });
   });
 
+  it('a string holding U+0000 is not JSON here (PostgreSQL cannot store it)', () => {
+    assert.deepEqual(parseExactJson('{"name":"a\\u0000b"}'), { ok: false, error: 'not_json' });
+    assert.deepEqual(problem(cartText(line({ name: 'a\u0000b' }))), { problem: 'not_json' });
+    const r = parseServiceName('{"service_name":"a\\u0000"}');
+    assert.ok(r.ok);
+    assert.equal(r.value.text.includes('\u0000'), false, 'kept as plain text, escape and all');
+  });
+
   it('a __proto__ key is data, not a prototype', () => {
     const r = parseExactJson('{"__proto__":{"polluted":1}}');
     assert.ok(r.ok);

@@ -32,6 +32,11 @@ describe('PayKeeper dates: Moscow wall time', () => {
     assert.equal(parsePkDatetime('2010-07-01 16:00:00')?.toISOString(), '2010-07-01T12:00:00.000Z');
   });
 
+  it('before 2011: a skipped spring hour reads an hour later, a repeated autumn hour as its second showing', () => {
+    assert.equal(parsePkDatetime('2010-03-28 02:30:00')?.toISOString(), '2010-03-27T23:30:00.000Z');
+    assert.equal(parsePkDatetime('2010-10-31 02:30:00')?.toISOString(), '2010-10-30T23:30:00.000Z');
+  });
+
   it('refuses malformed text and dates that do not exist', () => {
     for (const bad of [
       '2014-05-14',
