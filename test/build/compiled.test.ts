@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,5 +193,42 @@ describe('whether dist/ is stale', () => {
     const dir = project(2000);
     rmSync(join(dir, 'src'), { recursive: true });
     assert.equal(staleness(dir), undefined);
+  });
+});
+
+describe('the build without a compiler', () => {
+  /** The build scripts alone in a folder with no node_modules: TypeScript cannot be found. */
+  function bare(): string {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'scripts'));
+    mkdirSync(join(dir, 'src'));
+    for (const file of ['build.mjs', 'freshness.mjs'])
+      cpSync(join(root, 'scripts', file), join(dir, 'scripts', file));
+    return dir;
+  }
+  const run = (dir: string, flag?: string) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [join(dir, 'scripts', 'build.mjs'), ...(flag ? [flag] : [])],
+        { cwd: dir, env: { ...process.env, NODE_OPTIONS: '', NODE_PATH: '' } },
+        (error, _stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stderr }),
+      ),
+    );
+
+  test('npm run build fails and says the dev dependencies are missing', async () => {
+    const dir = bare();
+    const result = await run(dir);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /typescript is not installed: the build needs the dev dependencies/);
+    assert.equal(existsSync(join(dir, 'dist')), false);
+  });
+
+  test('prepare in a production install (npm ci --omit=dev) succeeds without building', async () => {
+    const dir = bare();
+    const result = await run(dir, '--prepare');
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /TypeScript is not installed \(production install\): dist\/ was not built/);
+    assert.equal(existsSync(join(dir, 'dist')), false);
   });
 });
