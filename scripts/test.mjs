@@ -1,8 +1,11 @@
 // Runs every *.test.ts under test/ with node's own runner (TypeScript through tsx).
 // Arguments narrow the run: `npm test -- money refund` runs files whose path contains either word.
+// Tests that start `kopek` as a child run the compiled dist/, so it is rebuilt first when src/
+// changed since the last build: they test the code that is checked out, as it ships.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildIfStale } from './build.mjs';
 
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
@@ -65,6 +68,13 @@ async function dropTestSchemas() {
   }
 }
 
+try {
+  const reason = buildIfStale();
+  if (reason) console.error(`# built dist/ first (${reason})`);
+} catch (error) {
+  console.error(`# kopek build: ${error.message}`);
+  process.exit(1);
+}
 await dropTestSchemas();
 const result = spawnSync(
   process.execPath,

@@ -1,0 +1,5 @@
+// Types of freshness.mjs (plain JavaScript, so that bin/kopek.mjs runs it without a compiler).
+export declare const buildInputs: string[];
+export declare const stampName: string;
+export declare function newestInput(root: string): { path: string; mtimeMs: number };
+export declare function staleness(root: string): string | undefined;
