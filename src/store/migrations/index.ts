@@ -4,6 +4,7 @@ import { core } from './0001_core.ts';
 import { cardVault } from './0002_card_vault.ts';
 import { invoices } from './0004_invoices.ts';
 import { moneyPaths } from './0005_money_paths.ts';
+import { masterKeyChecks } from './0007_master_key_checks.ts';
 
 /**
  * Every migration, by name; they run in name order, once each, on SQLite and PostgreSQL
@@ -15,5 +16,6 @@ export function migrations(flavor: Flavor): Record<string, Migration> {
     '0002_card_vault': cardVault(),
     '0004_invoices': invoices(),
     '0005_money_paths': moneyPaths(),
+    '0007_master_key_checks': masterKeyChecks(),
   };
 }
