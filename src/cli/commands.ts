@@ -95,7 +95,9 @@ created and its credentials are printed (and kept in <data dir>/demo-credentials
 ${databaseHelp}
 
 Environment: PUBLIC_URL, KOPEK_MASTER_KEYS, KOPEK_DATA_DIR, LOG_LEVEL, CONNECTOR_TIMEOUT_MS,
-KOPEK_WORKERS=0 (serve HTTP only; run workers elsewhere).`,
+KOPEK_WORKERS=0 (serve HTTP only; run workers elsewhere), METRICS_HOST and METRICS_PORT
+(/metrics listener, default 127.0.0.1:9464, off to disable), HTTP_REQUEST_TIMEOUT_MS,
+HTTP_HEADERS_TIMEOUT_MS, HTTP_KEEP_ALIVE_TIMEOUT_MS, HTTP_CONNECTIONS_PER_ADDRESS_MAX.`,
   options: { ...databaseOption, port: { type: 'string', short: 'p' }, host: { type: 'string' } },
   async run(values) {
     const settings = loadSettings(overrides(values));
@@ -259,8 +261,10 @@ ${databaseHelp}`,
 };
 
 const keysHelpTail = `Master keys come from KOPEK_MASTER_KEYS (id:base64,…; the first is active, or the one
-KOPEK_ACTIVE_KEY_ID names) or, when it is unset, from <data dir>/master.keys (KOPEK_DATA_DIR,
-default ./data). Every sealed value (merchant API secrets, card numbers) names its key.`;
+KOPEK_ACTIVE_KEY_ID names) or, when it is unset, from <data dir>/master.keys: the directory
+of the SQLite file (for PostgreSQL KOPEK_DATA_DIR, default ./data). Every sealed value
+(merchant API secrets, card numbers) names its key, and the database records a check value
+of each key: keys that are not its own are refused.`;
 
 const keysRotate: Command = {
   name: 'keys rotate',

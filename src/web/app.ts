@@ -93,6 +93,12 @@ export async function buildMetricsApp(gateway: Gateway): Promise<FastifyInstance
   return app;
 }
 
+/** A tenth of the shortest timeout that is set (0 is none), between 50 ms and a second. */
+function checkingIntervalOf(bounds: HttpLimits): number {
+  const set = [bounds.requestTimeoutMs, bounds.headersTimeoutMs].filter((ms) => ms > 0);
+  return set.length === 0 ? 1000 : Math.max(50, Math.min(1000, Math.floor(Math.min(...set) / 10)));
+}
+
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
@@ -111,10 +117,7 @@ export function boundedServer(handler: Handler, bounds: HttpLimits) {
       maxHeaderSize: headerBytesMax,
       // Node checks the two timeouts above on this period (30 s by default): a tenth of the
       // shortest, so a bound of a few seconds is kept to within a few hundred milliseconds.
-      connectionsCheckingInterval: Math.max(
-        50,
-        Math.min(1000, Math.floor(Math.min(bounds.requestTimeoutMs, bounds.headersTimeoutMs) / 10)),
-      ),
+      connectionsCheckingInterval: checkingIntervalOf(bounds),
     },
     handler,
   );
