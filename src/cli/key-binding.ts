@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
+import { sql } from 'kysely';
 import { type Config, createKeyFile, masterKeysPath, readKeyring } from '../config.ts';
-import type { Keyring } from '../security/vault.ts';
+import { type Keyring, Vault } from '../security/vault.ts';
 import type { Database } from '../store/database.ts';
 
 /**
@@ -72,6 +73,11 @@ export async function bindKeys(
       `${database.label}: ${mismatch}. The keys came from ${found.source === 'env' ? 'KOPEK_MASTER_KEYS' : masterKeysPath(dataDir)}; use the keys this database was written with.`,
     );
   const unseen = [...found.keyring.keys].filter(([id]) => !recorded.has(id));
+  for (const [id, key] of unseen)
+    if (!(await opensItsValues(database, id, key)))
+      throw new KeyMismatchError(
+        `${database.label}: master key ${id} does not open the values this database sealed with ${id}. The keys came from ${found.source === 'env' ? 'KOPEK_MASTER_KEYS' : masterKeysPath(dataDir)}; use the keys this database was written with.`,
+      );
   if (unseen.length > 0)
     await checksOf(database)
       .insertInto('master_key_checks')
@@ -79,6 +85,30 @@ export async function bindKeys(
       .onConflict((oc) => oc.column('key_id').doNothing())
       .execute();
   return found;
+}
+
+/**
+ * A key about to be recorded must open a value the database sealed under its id, if there is
+ * one: for a database written before the records (or a key added outside `kopek keys
+ * rotate`), the proof that these are its keys rather than new ones under the same id.
+ */
+async function opensItsValues(database: Database, id: string, key: Buffer): Promise<boolean> {
+  const row = await database.db
+    .selectFrom('credentials')
+    .select(['merchant_id', 'dialect', 'secret'])
+    .where(sql<string>`substr(secret, 1, ${id.length + 1})`, '=', `${id}:`)
+    .limit(1)
+    .executeTakeFirst();
+  if (!row?.secret) return true;
+  try {
+    new Vault({ activeKeyId: id, keys: new Map([[id, key]]) }).open(
+      row.secret,
+      `${row.merchant_id}:${row.dialect}`,
+    );
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** After `kopek keys retire`: the id is free again, for the database as for the key file. */

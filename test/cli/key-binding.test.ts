@@ -7,6 +7,8 @@ import { bindKeys, forgetKey, KeyMismatchError, keyCheckValue } from '../../src/
 import { masterKeysPath, readKeyring } from '../../src/config.ts';
 import { newMasterKey } from '../../src/security/vault.ts';
 import { openTestDatabase, testFlavors } from '../helpers/databases.ts';
+import { merchant } from '../helpers/fixtures.ts';
+import { testGateway } from '../helpers/gateway.ts';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -100,6 +102,25 @@ for (const flavor of await testFlavors()) {
         assert.ok(!existsSync(masterKeysPath(dir)));
       } finally {
         await legacy.drop();
+      }
+    });
+
+    test('a database from before the records: its keys are recorded only if they open its values', async () => {
+      const gw = await testGateway(flavor); // seals with its key t1, records nothing
+      try {
+        await merchant(gw.engine);
+        const wrong = tempDir();
+        writeFileSync(masterKeysPath(wrong), `${keyLine('t1')}\n`);
+        await assert.rejects(
+          bindKeys(gw.db, wrong),
+          /master key t1 does not open the values this database sealed/,
+        );
+        const right = tempDir();
+        writeFileSync(masterKeysPath(right), `${keyLine('t1', gw.config.keyring.keys.get('t1')!)}\n`);
+        await bindKeys(gw.db, right);
+        await assert.rejects(bindKeys(gw.db, wrong), /t1 is not the key this database was written with/);
+      } finally {
+        await gw.close();
       }
     });
 
