@@ -105,9 +105,17 @@ HTTP_HEADERS_TIMEOUT_MS, HTTP_KEEP_ALIVE_TIMEOUT_MS, HTTP_CONNECTIONS_PER_ADDRES
     const { gateway, prepared: creds } = await startUp(settings, log, demoMerchant(settings.dataDir));
     const config = gateway.config;
     const app = await buildApp(gateway);
-    await app.listen({ port: config.port, host: config.host });
     const metricsApp = config.metrics ? await buildMetricsApp(gateway) : null;
-    if (config.metrics) await metricsApp?.listen(config.metrics);
+    try {
+      await app.listen({ port: config.port, host: config.host });
+      if (config.metrics) await metricsApp?.listen(config.metrics);
+    } catch (error) {
+      // A port taken: exit with the message rather than serve half (or keep the process up).
+      await app.close();
+      await metricsApp?.close();
+      await gateway.close();
+      throw error;
+    }
     if (config.workers) gateway.startBackground();
     const stop = async (signal: string) => {
       log.info({ signal }, 'shutting down');
