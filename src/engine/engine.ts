@@ -31,7 +31,7 @@ import {
   updateMerchantSettings,
   verifyUser,
 } from './merchants/merchants.ts';
-import { listDeliveries } from './outbox/deliveries.ts';
+import { hasLaterNotification, listDeliveries } from './outbox/deliveries.ts';
 import { continueThreeDs, payWithCard } from './payments/authorize.ts';
 import { applyAuthOutcome } from './payments/authorize-ops.ts';
 import { cancelPayment, createPayment, getPayment, listPayments } from './payments/payments.ts';
@@ -117,6 +117,7 @@ export function createEngine(given: EngineDeps) {
     rebuildStats: bind(deps, rebuildStats),
     // notifications as merchants see them
     listDeliveries: bind(deps, listDeliveries),
+    hasLaterNotification: bind(deps, hasLaterNotification),
     // background repairs
     expireDue: bind(deps, expireDue),
     expireIfDue: bind(deps, expireIfDue),

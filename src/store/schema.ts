@@ -245,7 +245,7 @@ export interface OutboxTable {
   ref_type: string;
   ref_id: Int;
   payload: Json;
-  notice: string; // queued | delivered | exhausted
+  notice: string; // queued | delivered | exhausted | superseded
   attempts: Int;
   next_attempt_at: Int;
   locked_until: Int | null;

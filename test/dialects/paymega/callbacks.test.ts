@@ -112,7 +112,8 @@ for (const flavor of await testFlavors()) {
           card: card(cards.mastercard),
         }),
       );
-      await deliverAll();
+      assert.equal(await deliverAll(), 2, 'created and paid before any was sent: one callback');
+      assert.equal(receiver.received.length, 1);
       receiver.received.length = 0;
       for (const amount of [15, 25]) {
         const res = await app.inject({
@@ -122,17 +123,15 @@ for (const flavor of await testFlavors()) {
           payload: { data: { type: 'refund', attributes: { reference_id: newReference(), amount } } },
         });
         assert.equal(res.statusCode, 201, res.body);
+        // each refund's pending and done rows: the pending one, rendered now, would tell the
+        // same document as the done one, so only the latest is sent
+        assert.equal(await deliverAll(), 2);
       }
-      assert.equal(await deliverAll(), 4);
-      receiver.received.forEach(verified);
-      assert.deepEqual(statuses(await logsOf(created.id)), [
-        'process_pending',
-        'processed',
-        'refund_pending',
-        'partially_refunded',
-        'refund_pending',
-        'refunded',
-      ]);
+      assert.deepEqual(
+        receiver.received.map((r) => verified(r).attributes.status),
+        ['partially_refunded', 'refunded'],
+      );
+      assert.deepEqual(statuses(await logsOf(created.id)), ['processed', 'partially_refunded', 'refunded']);
       const a = (await invoice(created.id)).attributes;
       assert.deepEqual([a.status, a.refunded_amount], ['refunded', 40]);
     });
@@ -157,13 +156,16 @@ for (const flavor of await testFlavors()) {
         },
       });
       assert.equal(res.statusCode, 201);
-      assert.equal(await deliverAll(), 2);
+      assert.equal(await deliverAll(), 2, 'two rows: created, then failed');
+      // the `created` row, rendered now, would say process_failed again: one callback, not two
       const bodies = receiver.received.map(verified);
       assert.deepEqual(
         bodies.map((b) => b.attributes.status),
-        ['process_failed', 'process_failed'],
+        ['process_failed'],
       );
-      assert.deepEqual(statuses(await logsOf(res.json().data.id)), ['process_pending', 'process_failed']);
+      assert.deepEqual(statuses(await logsOf(res.json().data.id)), ['process_failed']);
+      gw.clock.advance(3_600_000);
+      assert.equal(await deliverAll(), 0, 'the skipped row is closed, not retried');
     });
 
     it('only HTTP 200 counts; failures are retried 1, 2, 3 … steps apart and logged, then given up', async () => {
