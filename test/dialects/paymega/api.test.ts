@@ -109,11 +109,12 @@ for (const flavor of await testFlavors()) {
           const res = await app.inject({ method: 'POST', url: '/public-api/payment-prerequest', payload });
           assert.equal(res.statusCode, 401, JSON.stringify(payload));
         }
+        // the invoice lookup takes no key (the id is the capability): an unknown id is a 404
         const get = await app.inject({
           method: 'GET',
           url: '/public-api/payment-invoices/cpi_0000000000000000',
         });
-        assert.equal(get.statusCode, 401);
+        assert.equal(get.statusCode, 404);
       });
 
       it('a disabled merchant gets 403', async () => {

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { isCurrency } from '../../../domain/currency.ts';
-import { accountOf, publicAuth } from '../auth.ts';
+import { accountIfAny, accountOf, optionalPublicAuth, publicAuth } from '../auth.ts';
 import { fieldError, statusError } from '../errors.ts';
 import { refuseOtherMethods, send, setUpWire } from '../http.ts';
-import type { InvoiceContext } from '../invoice.ts';
+import type { Account, InvoiceContext } from '../invoice.ts';
 import { RawNumber } from '../json.ts';
 import { paymentMethodOf, publicIdOf } from '../map.ts';
 import { openApiDocument } from '../openapi.ts';
@@ -80,14 +80,17 @@ export const publicApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app
   );
   refuseOtherMethods(app, '/payment-invoices/process', ['POST']);
 
+  // The invoice id is the capability (COMPAT: clients check status with no key at all)
   app.get<{ Params: { id: string } }>(
     '/payment-invoices/:id',
-    { preValidation: reads },
+    { preValidation: optionalPublicAuth(ctx) },
     async (req, reply) => {
-      const account = accountOf(req);
+      const keyed = accountIfAny(req);
       const publicId = publicIdOf(req.params.id);
-      const payment = publicId ? await ctx.engine.getPayment({ publicId }, account.merchant.id) : null;
-      if (!payment) throw statusError(404);
+      const payment = publicId ? await ctx.engine.getPayment({ publicId }, keyed?.merchant.id) : null;
+      if (!payment || payment.origin !== 'paymega') throw statusError(404);
+      const account = keyed ?? (await accountOfInvoice(ctx, payment.merchantId));
+      if (!account) throw statusError(404);
       return send(reply, 200, await renderPublic(account, payment));
     },
   );
@@ -103,6 +106,13 @@ export const publicApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app
   });
   app.get('/static/account.svg', async (_req, reply) => svg(reply, 'SHOP'));
 };
+
+/** The Paymega account of an invoice found by its id alone; null when the merchant cannot be served. */
+async function accountOfInvoice(ctx: InvoiceContext, merchantId: bigint): Promise<Account | null> {
+  const auth = await ctx.engine.merchantAuth('paymega', merchantId);
+  if (!auth || auth.merchant.status !== 'active') return null;
+  return { merchant: auth.merchant, accountId: auth.login };
+}
 
 function svg(reply: FastifyReply, label: string) {
   const text = label.replace(/[^A-Z_]/g, '');
