@@ -5,6 +5,7 @@ import { VaultError } from '../security/vault.ts';
 import type { Database } from '../store/database.ts';
 import type { OutboxRow } from '../store/schema.ts';
 import { inTransaction } from '../store/transaction.ts';
+import { isForbiddenTarget } from './outgoing.ts';
 
 /**
  * The outbox worker: claims due rows, hands each to the handler of its channel with a
@@ -210,6 +211,8 @@ export class DeliveryWorker {
         result = await handler(job, signal);
       } catch (error) {
         result = { delivered: false, error: signal.aborted ? 'timeout' : messageOf(error) };
+        // the target is an address callbacks may not reach: no retry changes that
+        if (isForbiddenTarget(error)) result = { ...result, permanent: true };
         // Not the merchant's fault and no retry cures it: an operator must bring the right keys.
         if (error instanceof VaultError) {
           this.#unsignable++;

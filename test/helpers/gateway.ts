@@ -58,6 +58,8 @@ export async function testGateway(
     logLevel: 'debug',
     workers: false,
     trustProxy: false,
+    // test receivers listen on 127.0.0.1; tests of the refusal turn this off
+    callbacksAllowPrivate: true,
     ...options.config,
   };
   const gateway = await openGateway(config, {

@@ -244,4 +244,71 @@ for (const flavor of await testFlavors()) {
       );
     });
   });
+  describe(`Paymega callbacks to private addresses, refused (the default) on ${flavor}`, () => {
+    let gw: TestGateway;
+    let app: FastifyInstance;
+    let shop: PaymegaCreds;
+    let receiver: Awaited<ReturnType<typeof callbackReceiver>>;
+
+    before(async () => {
+      gw = await testGateway(flavor, { config: { callbacksAllowPrivate: false } });
+      app = await buildApp(gw);
+      shop = await paymegaMerchant(gw.engine);
+      receiver = await callbackReceiver();
+    });
+    after(async () => {
+      await app.close();
+      await receiver.close();
+      await gw.close();
+    });
+
+    const create = (callbackUrl: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/payment-invoices',
+        headers: basicAuth(shop),
+        payload: {
+          data: {
+            type: 'payment-invoices',
+            attributes: {
+              reference_id: newReference(),
+              amount: 10,
+              currency: 'USD',
+              service: 'payment_card_usd_hpp',
+              callback_url: callbackUrl,
+            },
+          },
+        },
+      });
+
+    it('a literal forbidden address is a 422 when the invoice is created', async () => {
+      for (const url of [
+        receiver.url,
+        'http://169.254.169.254/latest/meta-data/',
+        'http://[::ffff:10.0.0.1]/cb',
+        'http://10.1.2.3/cb',
+      ]) {
+        const res = await create(url);
+        assert.equal(res.statusCode, 422, `${url}: ${res.body}`);
+        assert.match(res.json().errors.callback_url, /^Callbacks may not go to this address: /);
+      }
+    });
+
+    it('a name that resolves to a forbidden address: one failed attempt, recorded, never retried', async () => {
+      const url = receiver.url.replace('127.0.0.1', 'localhost');
+      const res = await create(url);
+      assert.equal(res.statusCode, 201, res.body);
+      assert.equal(await gw.worker.runOnce(), 1);
+      assert.equal(receiver.received.length, 0, 'the receiver heard nothing');
+      const notices = await gw.database.db.selectFrom('outbox').select(['notice', 'attempts']).execute();
+      assert.deepEqual(notices, [{ notice: 'exhausted', attempts: 1n }]);
+      const attempt = await gw.database.db
+        .selectFrom('delivery_attempts')
+        .select('error')
+        .executeTakeFirstOrThrow();
+      assert.match(attempt.error ?? '', /private address/);
+      gw.clock.advance(86_400_000);
+      assert.equal(await gw.worker.runOnce(), 0, 'not retried');
+    });
+  });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { callbackUrlProblem } from '../../../delivery/outgoing.ts';
 import { type Currency, isCurrency } from '../../../domain/currency.ts';
 import { limits } from '../../../domain/limits.ts';
 import type { Payment } from '../../../engine/payments/view.ts';
@@ -106,6 +107,9 @@ async function checkInvoice(
     callback_url: text('callback_url'),
   });
   for (const [name, message] of Object.entries(urls)) add(name, message);
+  const callbackUrl = text('callback_url');
+  const refused = callbackUrl && !('callback_url' in errors) ? callbackUrlProblem(callbackUrl) : null;
+  if (refused) add('callback_url', `Callbacks may not go to this address: ${refused}.`);
   let expiresAt: Date | undefined;
   // a number a double would change (kit/json.ts) is read from its digits, as the others
   const given = a.expires instanceof ExactNumber ? a.expires.text : a.expires;
