@@ -115,6 +115,7 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
     ['lapsed 3-DS challenges', () => engine.settleLapsedChallenges()],
     ['unsettled resolution', () => engine.resolveUnsettled()],
     ['verification hold release', () => engine.releaseVerificationHolds()],
+    ['stranded test outcomes', () => engine.finishTestOutcomes()],
   ];
   const tick = async () => {
     for (const [chore, run] of chores) {

@@ -35,7 +35,7 @@ import { hasLaterNotification, listDeliveries } from './outbox/deliveries.ts';
 import { continueThreeDs, payWithCard } from './payments/authorize.ts';
 import { applyAuthOutcome } from './payments/authorize-ops.ts';
 import { cancelPayment, createPayment, getPayment, listPayments } from './payments/payments.ts';
-import { payWithTestMethod } from './payments/test-method.ts';
+import { finishTestOutcomes, payWithTestMethod } from './payments/test-method.ts';
 import { createPayout, getPayout } from './payouts/payouts.ts';
 import { listRefunds, listRefundsOf, refundPayment } from './refunds/refunds.ts';
 import { rebuildStats, statistics } from './stats/stats.ts';
@@ -124,6 +124,7 @@ export function createEngine(given: EngineDeps) {
     resolveUnsettled: bind(deps, resolveUnsettled),
     settleLapsedChallenge: bind(deps, settleLapsedChallenge),
     settleLapsedChallenges: bind(deps, settleLapsedChallenges),
+    finishTestOutcomes: bind(deps, finishTestOutcomes),
   };
 }
 
