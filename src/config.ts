@@ -33,6 +33,20 @@ export type Config = {
    * network); off unless set (domain/callback-targets.ts). The demo set-up turns it on.
    */
   callbacksAllowPrivate?: boolean;
+  /** Requests to a public (browser-key) API per minute; `publicApiLimitsDefault` where unset. */
+  publicApiLimits?: PublicApiLimits;
+};
+
+export type PublicApiLimits = {
+  /** From one client address (`req.ip`: behind `TRUST_PROXY`, the payer's); 0: no bound. */
+  perAddressPerMinute: number;
+  /** For one merchant, whoever sends them; 0: no bound. */
+  perMerchantPerMinute: number;
+};
+
+export const publicApiLimitsDefault: PublicApiLimits = {
+  perAddressPerMinute: 120,
+  perMerchantPerMinute: 1200,
 };
 
 export type HttpLimits = {
@@ -154,6 +168,13 @@ export function loadSettings(overrides: Overrides = {}): Settings {
       ),
     },
     metrics: parseMetrics(process.env.METRICS_PORT, process.env.METRICS_HOST),
+    publicApiLimits: {
+      perAddressPerMinute: intEnv('PUBLIC_API_RATE_PER_ADDRESS', publicApiLimitsDefault.perAddressPerMinute),
+      perMerchantPerMinute: intEnv(
+        'PUBLIC_API_RATE_PER_MERCHANT',
+        publicApiLimitsDefault.perMerchantPerMinute,
+      ),
+    },
     callbacksAllowPrivate: parseAllowPrivate(
       process.env.CALLBACKS_ALLOW_PRIVATE,
       overrides.database === undefined && process.env.DATABASE_URL === undefined,

@@ -116,6 +116,7 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
     ['unsettled resolution', () => engine.resolveUnsettled()],
     ['verification hold release', () => engine.releaseVerificationHolds()],
     ['stranded test outcomes', () => engine.finishTestOutcomes()],
+    ['ended rate-limit windows', () => engine.pruneRateLimits()],
   ];
   const tick = async () => {
     for (const [chore, run] of chores) {

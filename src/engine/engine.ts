@@ -37,6 +37,7 @@ import { applyAuthOutcome } from './payments/authorize-ops.ts';
 import { cancelPayment, createPayment, getPayment, listPayments } from './payments/payments.ts';
 import { finishTestOutcomes, payWithTestMethod } from './payments/test-method.ts';
 import { createPayout, getPayout } from './payouts/payouts.ts';
+import { hitRateLimit, pruneRateLimits } from './rate-limits/rate-limits.ts';
 import { listRefunds, listRefundsOf, refundPayment } from './refunds/refunds.ts';
 import { rebuildStats, statistics } from './stats/stats.ts';
 import { statsFollowPayment } from './stats/store.ts';
@@ -125,6 +126,9 @@ export function createEngine(given: EngineDeps) {
     settleLapsedChallenge: bind(deps, settleLapsedChallenge),
     settleLapsedChallenges: bind(deps, settleLapsedChallenges),
     finishTestOutcomes: bind(deps, finishTestOutcomes),
+    // request limits shared by all processes
+    hitRateLimit: bind(deps, hitRateLimit),
+    pruneRateLimits: bind(deps, pruneRateLimits),
   };
 }
 

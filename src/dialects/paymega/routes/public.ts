@@ -1,5 +1,6 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
 import { isCurrency } from '../../../domain/currency.ts';
+import { clientAddressOf, overLimit } from '../../kit/rate-limit.ts';
 import { accountIfAny, accountOf, optionalPublicAuth, publicAuth } from '../auth.ts';
 import { fieldError, statusError } from '../errors.ts';
 import { refuseOtherMethods, send, setUpWire } from '../http.ts';
@@ -17,6 +18,7 @@ import { activeServices, publicInvoices } from './invoices.ts';
 
 export const publicApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app, { ctx }) => {
   setUpWire(app);
+  limitPublicRequests(app, ctx);
   const reads = publicAuth(ctx, { creates: false });
   const creates = publicAuth(ctx, { creates: true });
   const invoices = publicInvoices(ctx);
@@ -106,6 +108,31 @@ export const publicApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app
   });
   app.get('/static/account.svg', async (_req, reply) => svg(reply, 'SHOP'));
 };
+
+/**
+ * The public key is in shop pages, so anyone can call this API as any shop: requests are
+ * bounded per client address (before anything else is done for them) and per merchant (once
+ * the key named one), in counters every process shares. Over the bound: Paymega's 429, with
+ * `Retry-After`.
+ */
+function limitPublicRequests(app: FastifyInstance, ctx: InvoiceContext): void {
+  const minute = 60_000;
+  const refuse = (seconds: number) => {
+    throw statusError(429, { 'retry-after': String(seconds) });
+  };
+  app.addHook('onRequest', async (req) => {
+    const limit = { max: ctx.publicLimits.perAddressPerMinute, windowMs: minute };
+    const wait = await overLimit(ctx.engine.hitRateLimit, `paymega:address:${clientAddressOf(req)}`, limit);
+    if (wait !== null) refuse(wait);
+  });
+  app.addHook('preHandler', async (req) => {
+    const account = accountIfAny(req);
+    if (!account) return;
+    const limit = { max: ctx.publicLimits.perMerchantPerMinute, windowMs: minute };
+    const wait = await overLimit(ctx.engine.hitRateLimit, `paymega:merchant:${account.merchant.id}`, limit);
+    if (wait !== null) refuse(wait);
+  });
+}
 
 /** The Paymega account of an invoice found by its id alone; null when the merchant cannot be served. */
 async function accountOfInvoice(ctx: InvoiceContext, merchantId: bigint): Promise<Account | null> {
