@@ -28,6 +28,25 @@ export type Config = {
   http?: Partial<HttpLimits>;
   /** Where `/metrics` is served, never on the public listener; null: nowhere. */
   metrics?: { host: string; port: number } | null;
+  /**
+   * Callbacks may go to loopback, private and CGNAT addresses (a shop on the gateway's own
+   * network); off unless set (domain/callback-targets.ts). The demo set-up turns it on.
+   */
+  callbacksAllowPrivate?: boolean;
+  /** Requests to a public (browser-key) API per minute; `publicApiLimitsDefault` where unset. */
+  publicApiLimits?: PublicApiLimits;
+};
+
+export type PublicApiLimits = {
+  /** From one client address (`req.ip`: behind `TRUST_PROXY`, the payer's); 0: no bound. */
+  perAddressPerMinute: number;
+  /** For one merchant, whoever sends them; 0: no bound. */
+  perMerchantPerMinute: number;
+};
+
+export const publicApiLimitsDefault: PublicApiLimits = {
+  perAddressPerMinute: 120,
+  perMerchantPerMinute: 1200,
 };
 
 export type HttpLimits = {
@@ -149,7 +168,30 @@ export function loadSettings(overrides: Overrides = {}): Settings {
       ),
     },
     metrics: parseMetrics(process.env.METRICS_PORT, process.env.METRICS_HOST),
+    publicApiLimits: {
+      perAddressPerMinute: intEnv('PUBLIC_API_RATE_PER_ADDRESS', publicApiLimitsDefault.perAddressPerMinute),
+      perMerchantPerMinute: intEnv(
+        'PUBLIC_API_RATE_PER_MERCHANT',
+        publicApiLimitsDefault.perMerchantPerMinute,
+      ),
+    },
+    callbacksAllowPrivate: parseAllowPrivate(
+      process.env.CALLBACKS_ALLOW_PRIVATE,
+      overrides.database === undefined && process.env.DATABASE_URL === undefined,
+    ),
   };
+}
+
+/**
+ * `CALLBACKS_ALLOW_PRIVATE`: `true` or `false`. Unset, it is on only for the demo set-up (no
+ * database named: `npm start` on `./data/kopek.db`), whose shop runs on the same machine;
+ * any named database (production) refuses private targets unless told otherwise.
+ */
+function parseAllowPrivate(raw: string | undefined, demo: boolean): boolean {
+  if (raw === undefined || raw === '') return demo;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new Error(`CALLBACKS_ALLOW_PRIVATE must be true or false, got ${raw}`);
 }
 
 export const metricsPortDefault = 9464;

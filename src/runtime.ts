@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { SimulatorBank } from './acquiring/simulator.ts';
 import type { Config } from './config.ts';
 import { coreCallbackHandler } from './delivery/core-callback.ts';
+import { setCallbackTargetPolicy } from './delivery/outgoing.ts';
 import { type DeliveryHandler, DeliveryWorker, linearBackoff, type RetryPolicy } from './delivery/worker.ts';
 import type { DialectModule } from './dialects/dialect.ts';
 import { dialects as allDialects } from './dialects/index.ts';
@@ -54,6 +55,7 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
   const { log } = options;
   const dialects = options.dialects ?? allDialects;
   const now = options.now ?? (() => new Date());
+  setCallbackTargetPolicy({ allowPrivate: config.callbacksAllowPrivate === true });
   const database = options.database ?? (await openDatabase(config.database));
   await database.migrate();
   const simulator = new SimulatorBank({
@@ -113,6 +115,8 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
     ['lapsed 3-DS challenges', () => engine.settleLapsedChallenges()],
     ['unsettled resolution', () => engine.resolveUnsettled()],
     ['verification hold release', () => engine.releaseVerificationHolds()],
+    ['stranded test outcomes', () => engine.finishTestOutcomes()],
+    ['ended rate-limit windows', () => engine.pruneRateLimits()],
   ];
   const tick = async () => {
     for (const [chore, run] of chores) {

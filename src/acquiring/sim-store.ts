@@ -15,11 +15,14 @@ export interface SimStore {
   /** The record stored under `key`, or undefined if the bank never wrote one. */
   get(key: string): Promise<SimOperation | undefined>;
   /**
-   * Inserts or replaces the record under `op.key`. The simulator serialises its read-then-write
-   * per key within one process; two gateway processes driving the same authorization at the
-   * same instant could still interleave, which a test bank tolerates.
+   * Inserts or replaces each record under its `key`, all in one write: all of them or none
+   * (an authorization and the operation that opened it must never exist one without the
+   * other, or a crash between them leaves money captured that `status` cannot find). The
+   * simulator serialises its read-then-write per key within one process; two gateway
+   * processes driving the same authorization at the same instant could still interleave,
+   * which a test bank tolerates.
    */
-  put(op: SimOperation): Promise<void>;
+  put(...ops: SimOperation[]): Promise<void>;
 }
 
 export type SimOperation = SimOperationRecord | SimAuthorizationRecord;
@@ -121,8 +124,8 @@ export class MemorySimStore implements SimStore {
     return text === undefined ? undefined : (JSON.parse(text) as SimOperation);
   }
 
-  async put(op: SimOperation): Promise<void> {
-    this.#rows.set(op.key, JSON.stringify(op));
+  async put(...ops: SimOperation[]): Promise<void> {
+    for (const op of ops) this.#rows.set(op.key, JSON.stringify(op));
   }
 
   /** Everything stored, as one JSON text: what tests search for card data that must not be there. */

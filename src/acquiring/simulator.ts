@@ -222,26 +222,32 @@ export class SimulatorBank implements Connector {
       currency: input.currency,
       capture: input.capture,
     };
-    const auth = await this.#openAuthorization(input.operationId, simCard(card), pending);
+    const auth = this.#openAuthorization(input.operationId, simCard(card), pending);
     const outcome = approved(auth.bankRef, authorizationData(auth), this.#now(), eci);
-    await this.#saveOperation({
-      operationId: input.operationId,
-      type: 'authorize',
-      testMode: input.testMode,
-      request,
-      card: simCard(card),
-      bankRef: auth.bankRef,
-      outcome,
-    });
+    await this.#saveOperation(
+      {
+        operationId: input.operationId,
+        type: 'authorize',
+        testMode: input.testMode,
+        request,
+        card: simCard(card),
+        bankRef: auth.bankRef,
+        outcome,
+      },
+      auth,
+    );
     return outcome;
   }
 
-  /** Writes the authorization's books; called before the operation record that points at them. */
-  async #openAuthorization(
+  /**
+   * The authorization's books, not yet written: the caller writes them in the same store
+   * write as the operation record that points at them.
+   */
+  #openAuthorization(
     operationId: string,
     card: SimCard,
     p: { amountMinor: string; currency: Currency; capture: boolean },
-  ): Promise<SimAuthorizationRecord> {
+  ): SimAuthorizationRecord {
     const bankRef = newBankRef();
     const at = this.#now().toISOString();
     const auth: SimAuthorizationRecord = {
@@ -259,7 +265,6 @@ export class SimulatorBank implements Connector {
       createdAt: at,
       updatedAt: at,
     };
-    await this.#store.put(auth);
     return auth;
   }
 
@@ -387,9 +392,9 @@ export class SimulatorBank implements Connector {
         failedAuthentication(auth.operationId, messageFor('authentication_failed')),
       );
     }
-    const authorization = await this.#openAuthorization(auth.operationId, auth.card!, auth.pending!);
+    const authorization = this.#openAuthorization(auth.operationId, auth.card!, auth.pending!);
     const outcome = approved(authorization.bankRef, authorizationData(authorization), now, threeDs.eci);
-    return this.#finishChallenge(auth, outcome);
+    return this.#finishChallenge(auth, outcome, authorization);
   }
 
   #expireChallenge(auth: SimOperationRecord): Promise<ConnectorOutcome> {
@@ -399,16 +404,24 @@ export class SimulatorBank implements Connector {
     );
   }
 
-  /** The authorize record takes the final outcome: a repeat of it, or `status`, now sees the result. */
-  async #finishChallenge(auth: SimOperationRecord, outcome: ConnectorOutcome): Promise<ConnectorOutcome> {
+  /**
+   * The authorize record takes the final outcome: a repeat of it, or `status`, now sees the
+   * result. An approval's authorization is written with it, in the same write.
+   */
+  async #finishChallenge(
+    auth: SimOperationRecord,
+    outcome: ConnectorOutcome,
+    authorization?: SimAuthorizationRecord,
+  ): Promise<ConnectorOutcome> {
     const bankRef = outcome.kind === 'approved' ? outcome.bankRef : undefined;
     const { pending: _done, ...rest } = auth;
-    await this.#store.put({
+    const record: SimOperationRecord = {
       ...rest,
       outcome,
       ...(bankRef && { bankRef }),
       updatedAt: this.#now().toISOString(),
-    });
+    };
+    await (authorization ? this.#store.put(record, authorization) : this.#store.put(record));
     return outcome;
   }
 
@@ -467,9 +480,12 @@ export class SimulatorBank implements Connector {
       outcome,
       at,
     };
-    // One write moves the money and records the outcome, so a retry can never apply it twice.
-    await this.#store.put({ ...updated, applied: [...auth.applied, entry], updatedAt: at });
-    return this.#saveOperation({ ...record, outcome });
+    // One write moves the money and records the outcome, so a retry can never apply it twice;
+    // the operation record goes in the same write, so `status` always finds what was done.
+    return this.#saveOperation(
+      { ...record, outcome },
+      { ...updated, applied: [...auth.applied, entry], updatedAt: at },
+    );
   }
 
   // ---- payout ----
@@ -558,15 +574,16 @@ export class SimulatorBank implements Connector {
     return record?.record === 'authorization' ? record : undefined;
   }
 
-  async #saveOperation(record: Omit<SimOperationRecord, OperationStamp>): Promise<ConnectorOutcome> {
+  /** `books`: the authorization this operation opened, written in the same store write. */
+  async #saveOperation(
+    record: Omit<SimOperationRecord, OperationStamp>,
+    ...books: SimAuthorizationRecord[]
+  ): Promise<ConnectorOutcome> {
     const at = this.#now().toISOString();
-    await this.#store.put({
-      ...record,
-      key: operationKey(record.operationId),
-      record: 'operation',
-      createdAt: at,
-      updatedAt: at,
-    });
+    await this.#store.put(
+      { ...record, key: operationKey(record.operationId), record: 'operation', createdAt: at, updatedAt: at },
+      ...books,
+    );
     return record.outcome;
   }
 

@@ -1,4 +1,12 @@
-import { request } from 'undici';
+import { type LookupAddress, lookup } from 'node:dns';
+import type { LookupFunction } from 'node:net';
+import { Agent, request } from 'undici';
+import {
+  addressProblem,
+  literalAddressOf,
+  type TargetPolicy,
+  callbackUrlProblem as urlProblem,
+} from '../domain/callback-targets.ts';
 import { limits } from '../domain/limits.ts';
 
 /**
@@ -33,10 +41,68 @@ export type CallbackAnswer = { status: number; body: string };
  */
 export const answerBytesMax = Math.max(16 << 10, limits.deliveryResponseBodyStoredMax);
 
+/**
+ * A callback that may not go where it points (domain/callback-targets.ts): a retry cannot
+ * help, so the delivery worker records it as a permanent failure.
+ */
+export class ForbiddenTargetError extends Error {
+  override name = 'ForbiddenTargetError';
+}
+
+/** Whether `error` (or what it wraps: undici passes a connection's error on) is a refused target. */
+export function isForbiddenTarget(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++)
+    if (e.name === 'ForbiddenTargetError') return true;
+  return false;
+}
+
+/**
+ * The gateway's policy, set once by `openGateway` from its config (`CALLBACKS_ALLOW_PRIVATE`):
+ * process-wide, so every dialect's callbacks follow it without each handler passing it on.
+ */
+let policy: TargetPolicy = { allowPrivate: false };
+let agent = agentFor(policy);
+
+export function setCallbackTargetPolicy(next: TargetPolicy): void {
+  if (next.allowPrivate === policy.allowPrivate) return;
+  const old = agent;
+  policy = { ...next };
+  agent = agentFor(policy);
+  void old.close().catch(() => undefined);
+}
+
+/** Why a merchant's callback URL cannot be accepted under the gateway's policy, or null. */
+export const callbackUrlProblem = (url: string): string | null => urlProblem(url, policy);
+
+/**
+ * Connections whose address is checked when it is resolved, right before connecting: the
+ * address judged is the address connected to, so DNS rebinding (a name that answers a public
+ * address to a check and a private one to the connection) does not pass.
+ */
+function agentFor(targets: TargetPolicy): Agent {
+  const guarded: LookupFunction = (hostname, options, callback) => {
+    lookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+      if (error) return callback(error, '', 0);
+      const allowed = addresses.filter((a) => addressProblem(a.address, targets) === null);
+      if (allowed.length === 0) {
+        const why = addresses.map((a) => addressProblem(a.address, targets)).join('; ');
+        return callback(new ForbiddenTargetError(`${hostname}: ${why || 'no address'}`), '', 0);
+      }
+      if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, allowed);
+      const first = allowed[0]!;
+      callback(null, first.address, first.family);
+    });
+  };
+  return new Agent({ connect: { lookup: guarded } });
+}
+
 const encodeFields = (fields: readonly (readonly [string, string])[]) =>
   new URLSearchParams(fields.map(([k, v]): [string, string] => [k, v])).toString();
 
-/** Sends one callback and reads the merchant's answer (up to `answerBytesMax`). Network failures throw. */
+/**
+ * Sends one callback and reads the merchant's answer (up to `answerBytesMax`). Network
+ * failures throw; a forbidden target throws `ForbiddenTargetError`.
+ */
 export async function sendCallback(call: OutgoingCallback, signal?: AbortSignal): Promise<CallbackAnswer> {
   const { body } = call;
   let url = call.url;
@@ -57,6 +123,10 @@ export async function sendCallback(call: OutgoingCallback, signal?: AbortSignal)
       url = `${address}${address.includes('?') ? '&' : '?'}${payload}${fragment === undefined ? '' : `#${fragment}`}`;
     }
   }
+  // a literal address is connected to without a lookup: judged here
+  const literal = literalAddressOf(new URL(url).hostname);
+  const refused = literal ? addressProblem(literal, policy) : null;
+  if (refused) throw new ForbiddenTargetError(refused);
   const headers = {
     ...(contentType && { 'content-type': contentType }),
     ...call.headers,
@@ -67,6 +137,7 @@ export async function sendCallback(call: OutgoingCallback, signal?: AbortSignal)
     ...(method === 'POST' && { body: payload }),
     headers,
     signal,
+    dispatcher: agent,
   });
   const chunks: Buffer[] = [];
   let size = 0;

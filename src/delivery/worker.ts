@@ -5,6 +5,7 @@ import { VaultError } from '../security/vault.ts';
 import type { Database } from '../store/database.ts';
 import type { OutboxRow } from '../store/schema.ts';
 import { inTransaction } from '../store/transaction.ts';
+import { isForbiddenTarget } from './outgoing.ts';
 
 /**
  * The outbox worker: claims due rows, hands each to the handler of its channel with a
@@ -32,6 +33,11 @@ export type DeliveryResult = {
   error?: string;
   /** The receiver refused for good (an SMTP 5xx): dead-letter now, since a retry cannot help. */
   permanent?: boolean;
+  /**
+   * Nothing was sent: a later row tells the same (or newer) news. The row is closed as
+   * `superseded`, with no attempt in its delivery log.
+   */
+  superseded?: boolean;
 };
 
 export type DeliveryHandler = (job: OutboxJob, signal: AbortSignal) => Promise<DeliveryResult>;
@@ -205,6 +211,8 @@ export class DeliveryWorker {
         result = await handler(job, signal);
       } catch (error) {
         result = { delivered: false, error: signal.aborted ? 'timeout' : messageOf(error) };
+        // the target is an address callbacks may not reach: no retry changes that
+        if (isForbiddenTarget(error)) result = { ...result, permanent: true };
         // Not the merchant's fault and no retry cures it: an operator must bring the right keys.
         if (error instanceof VaultError) {
           this.#unsignable++;
@@ -246,6 +254,7 @@ export class DeliveryWorker {
     const now = this.#o.now().getTime();
     const policy = this.#o.retryPolicy(row.channel);
     const exhausted = !result.delivered && (deadLetter || attempt >= policy.attemptsMax);
+    const superseded = result.superseded === true && !result.delivered;
     const held = await inTransaction(database, async (trx) => {
       // Only the lease holder writes: the lease's end, as claimed, is the fencing token. Should
       // the lease have lapsed and the row gone to another worker, that worker owns the row and
@@ -253,11 +262,17 @@ export class DeliveryWorker {
       const { numUpdatedRows } = await trx
         .updateTable('outbox')
         .set({
-          attempts: sql`attempts + 1`,
-          notice: result.delivered ? 'delivered' : exhausted ? 'exhausted' : 'queued',
+          attempts: superseded ? row.attempts : sql`attempts + 1`,
+          notice: superseded
+            ? 'superseded'
+            : result.delivered
+              ? 'delivered'
+              : exhausted
+                ? 'exhausted'
+                : 'queued',
           delivered_at: result.delivered ? now : null,
           next_attempt_at:
-            result.delivered || exhausted ? row.next_attempt_at : now + policy.delayMs(attempt),
+            result.delivered || exhausted || superseded ? row.next_attempt_at : now + policy.delayMs(attempt),
           locked_until: null,
           locked_by: null,
           updated_at: now,
@@ -268,6 +283,7 @@ export class DeliveryWorker {
         .where('notice', '=', 'queued')
         .executeTakeFirst();
       if (numUpdatedRows === 0n) return false;
+      if (superseded) return true;
       await trx
         .insertInto('delivery_attempts')
         .values({
@@ -289,7 +305,7 @@ export class DeliveryWorker {
         { outboxId: row.id.toString(), channel: row.channel, attempt },
         'delivery lease lost; result not recorded',
       );
-    else if (!result.delivered)
+    else if (!result.delivered && !superseded)
       this.#o.log?.info(
         {
           outboxId: row.id.toString(),

@@ -31,12 +31,13 @@ import {
   updateMerchantSettings,
   verifyUser,
 } from './merchants/merchants.ts';
-import { listDeliveries } from './outbox/deliveries.ts';
+import { hasLaterNotification, listDeliveries } from './outbox/deliveries.ts';
 import { continueThreeDs, payWithCard } from './payments/authorize.ts';
 import { applyAuthOutcome } from './payments/authorize-ops.ts';
 import { cancelPayment, createPayment, getPayment, listPayments } from './payments/payments.ts';
-import { payWithTestMethod } from './payments/test-method.ts';
+import { finishTestOutcomes, payWithTestMethod } from './payments/test-method.ts';
 import { createPayout, getPayout } from './payouts/payouts.ts';
+import { hitRateLimit, pruneRateLimits } from './rate-limits/rate-limits.ts';
 import { listRefunds, listRefundsOf, refundPayment } from './refunds/refunds.ts';
 import { rebuildStats, statistics } from './stats/stats.ts';
 import { statsFollowPayment } from './stats/store.ts';
@@ -117,12 +118,17 @@ export function createEngine(given: EngineDeps) {
     rebuildStats: bind(deps, rebuildStats),
     // notifications as merchants see them
     listDeliveries: bind(deps, listDeliveries),
+    hasLaterNotification: bind(deps, hasLaterNotification),
     // background repairs
     expireDue: bind(deps, expireDue),
     expireIfDue: bind(deps, expireIfDue),
     resolveUnsettled: bind(deps, resolveUnsettled),
     settleLapsedChallenge: bind(deps, settleLapsedChallenge),
     settleLapsedChallenges: bind(deps, settleLapsedChallenges),
+    finishTestOutcomes: bind(deps, finishTestOutcomes),
+    // request limits shared by all processes
+    hitRateLimit: bind(deps, hitRateLimit),
+    pruneRateLimits: bind(deps, pruneRateLimits),
   };
 }
 

@@ -91,6 +91,10 @@ export interface PaymentTable {
   return_urls: Json;
   callback_url: string | null;
   test_mode: Int;
+  /** The outcome a test-service payment asked for (0011), applied by the retry or the janitor. */
+  test_outcome: string | null;
+  /** 1: created with a public (browser) key (0011). */
+  public_create: ColumnType<bigint, bigint | number | undefined, bigint | number>;
   attempts: Int;
   attempts_max: Int;
   expires_at: Int;
@@ -245,7 +249,7 @@ export interface OutboxTable {
   ref_type: string;
   ref_id: Int;
   payload: Json;
-  notice: string; // queued | delivered | exhausted
+  notice: string; // queued | delivered | exhausted | superseded
   attempts: Int;
   next_attempt_at: Int;
   locked_until: Int | null;
@@ -322,6 +326,15 @@ export interface DB {
   daily_stats: DailyStatTable;
   sim_bank_operations: SimBankOperationTable;
   invoices: InvoiceTable;
+  rate_limits: RateLimitTable;
+}
+
+/** Requests counted per key and fixed window, shared by every process (0011). */
+export interface RateLimitTable {
+  key: string;
+  window_start: Int;
+  hits: Int;
+  expires_at: Int;
 }
 
 export type PaymentRow = Selectable<PaymentTable>;

@@ -14,12 +14,14 @@ export class DatabaseSimStore implements SimStore {
     return row ? (JSON.parse(row.data) as SimOperation) : undefined;
   }
 
-  async put(op: SimOperation): Promise<void> {
-    const data = JSON.stringify(op);
+  /** One statement for all records: atomic on both databases, so a crash writes all or none. */
+  async put(...ops: SimOperation[]): Promise<void> {
+    if (ops.length === 0) return;
+    const at = Date.now();
     await this.database.db
       .insertInto('sim_bank_operations')
-      .values({ operation_id: op.key, data, created_at: Date.now() })
-      .onConflict((oc) => oc.column('operation_id').doUpdateSet({ data }))
+      .values(ops.map((op) => ({ operation_id: op.key, data: JSON.stringify(op), created_at: at })))
+      .onConflict((oc) => oc.column('operation_id').doUpdateSet((eb) => ({ data: eb.ref('excluded.data') })))
       .execute();
   }
 }

@@ -367,6 +367,38 @@ describe('holds, captures, voids and refunds', () => {
     assertDeclined(await capture(restarted, data, 10_001n), '13');
     assertApproved(await capture(restarted, data, 10_000n));
   });
+
+  test("a crash after the bank's first write never leaves money moved that status cannot find", async () => {
+    // The process dies right after the store's first write of an operation: whatever that
+    // write held is all the bank has. It must hold the operation record with the books.
+    class DyingStore extends MemorySimStore {
+      writesLeft = Number.POSITIVE_INFINITY;
+      override async put(...ops: Parameters<MemorySimStore['put']>): Promise<void> {
+        if (this.writesLeft-- <= 0) throw new Error('killed');
+        return super.put(...ops);
+      }
+    }
+    const store = new DyingStore();
+    const { sim, signingKey } = setup({ store });
+    const restarted = () =>
+      new SimulatorBank({ store, acsBaseUrl: 'https://kopek.test', signingKey, now: () => startedAt });
+
+    const input = authorizeInput(pans.visa, { capture: false });
+    store.writesLeft = 1;
+    await sim.authorize(input).catch(() => undefined);
+    const found = await status(restarted(), input.operationId);
+    assertApproved(found);
+
+    store.writesLeft = 1;
+    const captureInput = {
+      ...base(),
+      connectorData: found.connectorData,
+      amountMinor: 10_000n,
+      currency: 'RUB' as const,
+    };
+    await sim.capture(captureInput).catch(() => undefined);
+    assertApproved(await status(restarted(), captureInput.operationId, found.connectorData));
+  });
 });
 
 // ---- 3-D Secure ----
@@ -500,9 +532,9 @@ describe('3-D Secure v1', () => {
       goOn = resolve;
     });
     class SlowStore extends MemorySimStore {
-      override async put(op: Parameters<MemorySimStore['put']>[0]): Promise<void> {
-        if (op.record === 'authorization') await held;
-        return super.put(op);
+      override async put(...ops: Parameters<MemorySimStore['put']>): Promise<void> {
+        if (ops.some((op) => op.record === 'authorization')) await held;
+        return super.put(...ops);
       }
     }
     const { sim } = setup({ store: new SlowStore() });

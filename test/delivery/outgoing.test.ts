@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { answerBytesMax, sendCallback } from '../../src/delivery/outgoing.ts';
+import {
+  answerBytesMax,
+  callbackUrlProblem,
+  ForbiddenTargetError,
+  isForbiddenTarget,
+  sendCallback,
+  setCallbackTargetPolicy,
+} from '../../src/delivery/outgoing.ts';
 
 type Received = { method: string; url: string; headers: IncomingHttpHeaders; body: string };
 
@@ -28,6 +35,7 @@ describe('delivery: the one outgoing callback', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    setCallbackTargetPolicy({ allowPrivate: true }); // the receiver is on 127.0.0.1
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
@@ -98,5 +106,35 @@ describe('delivery: the one outgoing callback', () => {
     const controller = new AbortController();
     controller.abort();
     await assert.rejects(sendCallback({ url: `${base}/json`, body: { json: '{}' } }, controller.signal));
+  });
+
+  describe('with private targets refused (the default)', () => {
+    before(() => setCallbackTargetPolicy({ allowPrivate: false }));
+    after(() => setCallbackTargetPolicy({ allowPrivate: true }));
+
+    it('refuses a literal private address before connecting', async () => {
+      const before = received.length;
+      await assert.rejects(
+        sendCallback({ url: `${base}/json`, body: { json: '{}' } }),
+        (error: unknown) => error instanceof ForbiddenTargetError && /127\.0\.0\.1/.test(error.message),
+      );
+      assert.equal(received.length, before, 'nothing reached the receiver');
+      assert.ok(callbackUrlProblem(`${base}/json`), 'and says so when the URL is given');
+    });
+
+    it('refuses a name on the address it resolves to, when connecting', async () => {
+      const port = new URL(base).port;
+      const before = received.length;
+      const refused = await sendCallback({
+        url: `http://localhost:${port}/json`,
+        body: { json: '{}' },
+      }).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      assert.ok(isForbiddenTarget(refused), String(refused));
+      assert.equal(received.length, before, 'nothing reached the receiver');
+      assert.equal(callbackUrlProblem(`http://localhost:${port}/json`), null, 'a name passes the URL check');
+    });
   });
 });

@@ -58,6 +58,11 @@ export async function testGateway(
     logLevel: 'debug',
     workers: false,
     trustProxy: false,
+    // test receivers listen on 127.0.0.1; tests of the refusal turn this off
+    callbacksAllowPrivate: true,
+    // tests send many public requests from one address in one (hand-held) minute; the
+    // limits' own tests set them
+    publicApiLimits: { perAddressPerMinute: 0, perMerchantPerMinute: 0 },
     ...options.config,
   };
   const gateway = await openGateway(config, {

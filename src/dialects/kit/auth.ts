@@ -66,5 +66,7 @@ export function accountSlot<A>() {
       if (account === undefined) throw new Error('route without an auth hook');
       return account;
     },
+    /** The account, or null on a route whose auth is optional and got no credentials. */
+    find: (req: FastifyRequest): A | null => accounts.get(req) ?? null,
   };
 }

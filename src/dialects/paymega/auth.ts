@@ -23,6 +23,23 @@ export const publicAuth =
     await authenticatePublic(ctx, req, key, options);
   };
 
+/**
+ * The public invoice lookup: the invoice id is the capability (real clients send no key, an
+ * empty `{}` body). A key that is sent is still checked, and then scopes the lookup to its
+ * account; with none, `keyless` tells the handler to find the account from the invoice.
+ */
+export const optionalPublicAuth =
+  (ctx: InvoiceContext) =>
+  async (req: FastifyRequest): Promise<void> => {
+    const fromBody = (req.body as { public_key?: unknown } | undefined)?.public_key;
+    const key = fromBody ?? (req.query as { public_key?: unknown }).public_key;
+    if (key === undefined || key === null) return;
+    await authenticatePublic(ctx, req, key, { creates: false });
+  };
+
+/** The account of a request that `optionalPublicAuth` let through, or null when it sent no key. */
+export const accountIfAny = (req: FastifyRequest) => accounts.find(req);
+
 /** Makes `key` the account `req` speaks for, or throws the 401 / 403 Paymega answers. */
 export async function authenticatePublic(
   ctx: InvoiceContext,

@@ -58,7 +58,9 @@ export const callbackRetryPolicy: RetryPolicy = {
 /**
  * Renders the invoice as it stands at delivery time (so a late retry tells the latest
  * status; receivers order by `updated`), signs it with the merchant's secret key, and counts
- * only HTTP 200 as delivered.
+ * only HTTP 200 as delivered. A row with a later row of the same invoice behind it is not
+ * sent: rendered now it would be that later row's document, sent twice (the test service's
+ * `created` and `processed`, written a moment apart, both said `processed`).
  */
 export function callbackHandler(host: DialectHost): DeliveryHandler {
   const ctx = invoiceContext(host);
@@ -66,6 +68,13 @@ export function callbackHandler(host: DialectHost): DeliveryHandler {
   return async (job, signal) => {
     const payment = await engine.getPayment({ id: BigInt(String(job.payload.paymentId)) }, job.merchantId);
     if (!payment?.callbackUrl) return { delivered: false, error: 'payment or its callback URL not found' };
+    const later = await engine.hasLaterNotification({
+      merchantId: job.merchantId,
+      channel: callbackChannel,
+      paymentId: payment.id,
+      after: job.id,
+    });
+    if (later) return { delivered: false, superseded: true };
     const auth = await engine.merchantAuth('paymega', job.merchantId);
     if (!auth) return { delivered: false, error: 'merchant has no Paymega credentials' };
     const account: Account = { merchant: auth.merchant, accountId: auth.login };

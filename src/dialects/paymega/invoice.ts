@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { type PublicApiLimits, publicApiLimitsDefault } from '../../config.ts';
 import type { Engine } from '../../engine/engine.ts';
 import type { Merchant } from '../../engine/merchants/view.ts';
 import type { Payment } from '../../engine/payments/view.ts';
@@ -20,6 +21,8 @@ export type InvoiceContext = {
   tokenKey: Buffer;
   now: () => Date;
   log: DialectHost['log'];
+  /** Bounds on the public API (routes/public.ts). */
+  publicLimits: PublicApiLimits;
 };
 
 /** The Paymega account a request or a callback speaks for. */
@@ -32,6 +35,7 @@ export function invoiceContext(host: DialectHost): InvoiceContext {
     tokenKey: deriveKey(host.config.keyring, 'paymega-page-token'),
     now: host.now,
     log: host.log,
+    publicLimits: host.config.publicApiLimits ?? publicApiLimitsDefault,
   };
 }
 

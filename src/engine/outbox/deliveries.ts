@@ -74,3 +74,38 @@ export async function listDeliveries(
       }))
   );
 }
+
+/**
+ * Whether a notification on `channel` about the payment (or one of its refunds) was written
+ * after outbox row `after`: a channel whose callback renders the invoice as it stands when
+ * sent lets that later row tell the news, and skips the earlier one rather than send the same
+ * document twice.
+ */
+export async function hasLaterNotification(
+  deps: EngineDeps,
+  q: { merchantId: bigint; channel: string; paymentId: bigint; after: bigint },
+): Promise<boolean> {
+  const { db } = deps.database;
+  const later = await db
+    .selectFrom('outbox as o')
+    .select('o.id')
+    .where('o.merchant_id', '=', q.merchantId)
+    .where('o.channel', '=', q.channel)
+    .where('o.id', '>', q.after)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('o.ref_type', '=', 'payment'), eb('o.ref_id', '=', q.paymentId)]),
+        eb.and([
+          eb('o.ref_type', '=', 'refund'),
+          eb(
+            'o.ref_id',
+            'in',
+            eb.selectFrom('refunds as r').select('r.id').where('r.payment_id', '=', q.paymentId),
+          ),
+        ]),
+      ]),
+    )
+    .limit(1)
+    .executeTakeFirst();
+  return later !== undefined;
+}

@@ -12,7 +12,15 @@ import type { CardLink } from '../cards/view.ts';
 import type { EngineContext } from '../context.ts';
 import { toService } from '../merchants/view.ts';
 import { lockPayment, recordPaymentChange } from './store.ts';
-import { type Customer, type Flow, type Origin, type Payment, type ReturnUrls, toPayment } from './view.ts';
+import {
+  type Customer,
+  type Flow,
+  type Origin,
+  type Payment,
+  type ReturnUrls,
+  type TestOutcome,
+  toPayment,
+} from './view.ts';
 
 export type CreatePaymentCmd = {
   merchantId: bigint;
@@ -32,6 +40,10 @@ export type CreatePaymentCmd = {
   serviceCode?: string;
   /** Keep the card this payment is paid with in the vault (autopay, payouts): `payment.cardLink`. */
   saveCard?: boolean;
+  /** A test-service payment's outcome, stored so that a crash before it is applied strands nothing. */
+  testOutcome?: TestOutcome;
+  /** Created with a public (browser) key. */
+  publicCreate?: boolean;
 };
 
 export type Created = { payment: Payment; created: boolean };
@@ -161,6 +173,8 @@ export async function insertPayment(
       return_urls: JSON.stringify(cmd.returnUrls ?? {}),
       callback_url: cmd.callbackUrl ?? settings.callbackUrl ?? null,
       test_mode: cmd.testMode ? 1 : 0,
+      test_outcome: cmd.testOutcome ?? null,
+      public_create: cmd.publicCreate ? 1 : 0,
       attempts: 0,
       // a merchant-initiated charge has no payer to try again
       attempts_max: link?.role === 'charge' ? 1 : deps.config.paymentAttemptsMax,

@@ -1,17 +1,19 @@
 import { testCards } from '../../acquiring/test-cards.ts';
 import type { CardData } from '../../domain/card-data.ts';
 import { type EngineError, engineError } from '../../domain/errors.ts';
+import { limits } from '../../domain/limits.ts';
 import { fail, ok, type Result } from '../../domain/result.ts';
 import { Secret } from '../../security/secret.ts';
 import type { PaymentRow } from '../../store/schema.ts';
 import { inTransaction } from '../../store/transaction.ts';
 import { answer, bankOperation, connectorFor, proceed } from '../bank.ts';
+import { staleWindowMs } from '../chores/store.ts';
 import type { EngineContext } from '../context.ts';
 import { applyAuthOutcome, type PayResult } from './authorize-ops.ts';
 import { lockPayment, updatePayment } from './store.ts';
+import type { TestOutcome } from './view.ts';
 
-/** What the merchant's automated test asks the test method to do with the payment. */
-export type TestOutcome = 'approve' | 'decline';
+export type { TestOutcome } from './view.ts';
 
 /**
  * The sandbox bank's own cards stand in for the payer's: the test method pays through the
@@ -101,4 +103,40 @@ async function claimTestAttempt(
     );
     return after ? ok(after) : fail(engineError('illegal_transition'));
   });
+}
+
+/**
+ * The janitor's part: test-service payments still `created` a while after they were made,
+ * with the outcome they asked for stored, are the work of a process that died between
+ * creating the payment and settling it. They are settled now, as the request asked. The
+ * stale window leaves a live request the time to do it itself; two processes sweeping at
+ * once are safe, as the claim takes the payment once.
+ */
+export async function finishTestOutcomes(
+  deps: EngineContext,
+  batch: number = limits.outboxBatchMax,
+): Promise<number> {
+  const stale = BigInt(deps.now().getTime() - staleWindowMs(deps));
+  const rows = await deps.database.db
+    .selectFrom('payments')
+    .select(['id', 'test_outcome'])
+    .where('status', '=', 'created')
+    .where('system', '=', 'test')
+    .where('test_outcome', 'is not', null)
+    .where('created_at', '<', stale)
+    .orderBy('id')
+    .limit(batch)
+    .execute();
+  let settled = 0;
+  for (const row of rows) {
+    const outcome = row.test_outcome === 'decline' ? 'decline' : 'approve';
+    const done = await payWithTestMethod(deps, { payment: { id: row.id }, outcome });
+    if (done.ok) settled++;
+    else
+      deps.log.warn(
+        { paymentId: row.id.toString(), code: done.error.code },
+        'stranded test payment not settled',
+      );
+  }
+  return settled;
 }

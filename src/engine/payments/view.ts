@@ -16,6 +16,9 @@ export type Customer = {
 export type ReturnUrls = { success?: string; fail?: string; cancel?: string; pending?: string };
 
 /** A payment as the engine hands it to dialects and pages: camelCase, typed, no card data. */
+/** What the merchant's automated test asks the test method to do with the payment. */
+export type TestOutcome = 'approve' | 'decline';
+
 export type Payment = {
   id: bigint;
   publicId: string;
@@ -40,6 +43,10 @@ export type Payment = {
   returnUrls: ReturnUrls;
   callbackUrl: string | null;
   testMode: boolean;
+  /** A test-service payment's requested outcome, kept until it is applied (payments/test-method.ts). */
+  testOutcome: TestOutcome | null;
+  /** Created with a public (browser) key, which anyone holds: see the Paymega dialect's create. */
+  publicCreate: boolean;
   attempts: number;
   attemptsMax: number;
   expiresAt: Date;
@@ -83,6 +90,8 @@ export function toPayment(row: PaymentRow): Payment {
     returnUrls: JSON.parse(row.return_urls),
     callbackUrl: row.callback_url,
     testMode: row.test_mode === 1n,
+    testOutcome: row.test_outcome === 'approve' || row.test_outcome === 'decline' ? row.test_outcome : null,
+    publicCreate: Number(row.public_create) === 1,
     attempts: Number(row.attempts),
     attemptsMax: Number(row.attempts_max),
     expiresAt: date(row.expires_at),

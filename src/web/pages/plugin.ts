@@ -1,5 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { sharedRateLimitStore } from '../../dialects/kit/rate-limit.ts';
 import type { Gateway } from '../../runtime.ts';
 import { registerAcsRoutes } from './acs-routes.ts';
 import { registerAliasRoutes } from './alias-routes.ts';
@@ -32,9 +33,14 @@ export const paymentPages: FastifyPluginAsync<{ gateway: Gateway }> = async (app
     },
   );
 
-  // Per client IP; only routes that ask for it (the POSTs) are counted. Counts live in this
-  // process: with several processes the bound is per process, still a bound.
-  await app.register(rateLimit, { global: false });
+  // Per client IP; only routes that ask for it (the POSTs) are counted. Counts live in the
+  // database, so all processes of the gateway share one bound; a database that does not
+  // answer lets the request through to meet the same database and fail as a page.
+  await app.register(rateLimit, {
+    global: false,
+    store: sharedRateLimitStore(gateway.engine.hitRateLimit, 'pages'),
+    skipOnError: true,
+  });
 
   app.setErrorHandler((error: { statusCode?: number }, req, reply) => {
     const status = error.statusCode ?? 500;

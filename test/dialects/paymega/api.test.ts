@@ -109,11 +109,12 @@ for (const flavor of await testFlavors()) {
           const res = await app.inject({ method: 'POST', url: '/public-api/payment-prerequest', payload });
           assert.equal(res.statusCode, 401, JSON.stringify(payload));
         }
+        // the invoice lookup takes no key (the id is the capability): an unknown id is a 404
         const get = await app.inject({
           method: 'GET',
           url: '/public-api/payment-invoices/cpi_0000000000000000',
         });
-        assert.equal(get.statusCode, 401);
+        assert.equal(get.statusCode, 404);
       });
 
       it('a disabled merchant gets 403', async () => {
@@ -260,6 +261,85 @@ for (const flavor of await testFlavors()) {
         const two = await app.inject({ method: 'POST', url: '/public-api/payment-invoices', payload: pub });
         assert.deepEqual([one.statusCode, two.statusCode], [201, 409]);
         assert.equal(two.json().data.id, one.json().data.id);
+      });
+
+      it('a public-key holder cannot make the server-side create hand back an invoice it did not ask for', async () => {
+        const createPublic = (attributes: Record<string, unknown>) =>
+          app.inject({
+            method: 'POST',
+            url: '/public-api/payment-invoices',
+            payload: { public_key: shop.public_key, ...attributes },
+          });
+        // a stranger takes the merchant's next order number first, with other terms
+        const order = base();
+        const stranger = await createPublic({ ...order, amount: 0.01, return_url: 'https://evil.example/' });
+        assert.equal(stranger.statusCode, 201, stranger.body);
+        for (const asked of [
+          { ...order, return_url: 'https://shop.example/back' },
+          { ...order, amount: 0.01 }, // no return URL: still not what the stranger made
+          {
+            ...order,
+            amount: 0.01,
+            return_url: 'https://evil.example/',
+            callback_url: 'https://shop.example/cb',
+          },
+        ]) {
+          const res = await createPrivate(asked);
+          assert.equal(res.statusCode, 409, res.body);
+          assert.deepEqual(res.json(), { errors: [{ status: 'Conflict', code: '409' }] }, 'names no invoice');
+        }
+        // the same terms: that invoice is what the merchant asked for, COMPAT's 409 with it
+        const same = await createPrivate({ ...order, amount: 0.01, return_url: 'https://evil.example/' });
+        assert.equal(same.statusCode, 409);
+        assert.equal(same.json().data.id, stranger.json().data.id);
+        // and the other way round: a public create never sees the merchant's own invoice
+        const mine = base();
+        assert.equal((await createPrivate(mine)).statusCode, 201);
+        const probe = await createPublic({ ...mine, amount: 99 });
+        assert.equal(probe.statusCode, 409);
+        assert.deepEqual(probe.json(), { errors: [{ status: 'Conflict', code: '409' }] });
+      });
+
+      it('a test-service invoice a crash left unsettled is settled by the retry, or by the janitor', async () => {
+        const test = (await gw.engine.listServices(shop.merchantId)).find(
+          (s) => s.method === 'test' && s.currency === 'USD',
+        )!;
+        // what a process that died between creating the payment and settling it leaves behind
+        const stranded = async () => {
+          const reference = newReference();
+          const { payment } = unwrap(
+            await gw.engine.createPayment({
+              merchantId: shop.merchantId,
+              origin: 'paymega',
+              amountMinor: 700n,
+              currency: 'USD',
+              externalId: reference,
+              serviceCode: test.code,
+              testMode: false,
+              testOutcome: 'approve',
+            }),
+          );
+          assert.equal(payment.status, 'created');
+          return { reference, payment };
+        };
+        const first = await stranded();
+        const retry = await createPrivate({
+          reference_id: first.reference,
+          amount: 7,
+          currency: 'USD',
+          service: 'test_usd_test',
+          service_fields: { status: 'processed' },
+        });
+        assert.equal(retry.statusCode, 409, retry.body);
+        assert.equal(retry.json().data.attributes.status, 'processed', 'the retry finished the work');
+
+        const second = await stranded();
+        assert.equal(await gw.engine.finishTestOutcomes(), 0, 'a live request gets its time first');
+        gw.clock.advance(60_000);
+        assert.ok((await gw.engine.finishTestOutcomes()) >= 1);
+        const settled = await gw.engine.getPayment({ id: second.payment.id });
+        assert.equal(settled?.status, 'captured');
+        assert.equal(await gw.engine.finishTestOutcomes(), 0, 'once');
       });
 
       it('concurrent creates with one reference_id: one 201, the rest 409, one invoice', async () => {

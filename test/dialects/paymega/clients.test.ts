@@ -263,7 +263,31 @@ for (const flavor of await testFlavors()) {
           headers: { 'content-type': 'application/json' },
           payload: '{}',
         });
-        assert.equal(none.statusCode, 401);
+        // exactly what real clients send to check an invoice: the id is the capability
+        assert.equal(none.statusCode, 200, none.body);
+        const doc = none.json().data;
+        assert.equal(doc.id, mine.id);
+        assert.equal(doc.status, 'process_pending');
+        for (const hidden of ['fee', 'deposit', 'callback_logs', 'customer', 'callback_url', 'rrn'])
+          assert.ok(!(hidden in doc), `no ${hidden} in the public document`);
+        const unknown = await app.inject({
+          method: 'GET',
+          url: '/public-api/payment-invoices/cpi_0000000000000000',
+          headers: { 'content-type': 'application/json' },
+          payload: '{}',
+        });
+        assert.equal(unknown.statusCode, 404);
+        assert.deepEqual(unknown.json(), {
+          errors: [{ code: '404', status: 'Not Found' }],
+        });
+        // a key that is sent is still checked
+        const wrong = await app.inject({
+          method: 'GET',
+          url: `/public-api/payment-invoices/${mine.id}`,
+          headers: { 'content-type': 'application/json' },
+          payload: '{"public_key":"pk_test_nope"}',
+        });
+        assert.equal(wrong.statusCode, 401);
       });
     });
 

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { callbackUrlProblem } from '../../../delivery/outgoing.ts';
 import { type Currency, isCurrency } from '../../../domain/currency.ts';
 import { limits } from '../../../domain/limits.ts';
 import type { Payment } from '../../../engine/payments/view.ts';
 import { approximate, ExactNumber } from '../../kit/json.ts';
 import { accountOf } from '../auth.ts';
 import { publicInvoiceOf } from '../documents.ts';
-import { fieldError, fromEngine } from '../errors.ts';
+import { fieldError, fromEngine, statusError } from '../errors.ts';
 import { send } from '../http.ts';
 import { type Account, type InvoiceContext, loadInvoice } from '../invoice.ts';
 import {
@@ -106,6 +107,9 @@ async function checkInvoice(
     callback_url: text('callback_url'),
   });
   for (const [name, message] of Object.entries(urls)) add(name, message);
+  const callbackUrl = text('callback_url');
+  const refused = callbackUrl && !('callback_url' in errors) ? callbackUrlProblem(callbackUrl) : null;
+  if (refused) add('callback_url', `Callbacks may not go to this address: ${refused}.`);
   let expiresAt: Date | undefined;
   // a number a double would change (kit/json.ts) is read from its digits, as the others
   const given = a.expires instanceof ExactNumber ? a.expires.text : a.expires;
@@ -131,6 +135,8 @@ type CreateRequest = {
   attributes: unknown;
   findings: Record<string, string>;
   testMode: (fields: InvoiceAttributes) => boolean;
+  /** Made with the public key, which anyone holds (it is in shop pages). */
+  publicKey: boolean;
 };
 
 /**
@@ -155,6 +161,8 @@ export async function createInvoice(
   // makes of them (metadata is stored as JSON, and read back as such)
   const input = approximate(raw) as InvoiceAttributes;
   const externalId = input.reference_id ?? randomUUID();
+  const status = input.service_fields?.status;
+  const outcome = service.method.code === 'test' && typeof status === 'string' ? testOutcomeOf(status) : null;
   const created = await engine.createPayment({
     merchantId,
     origin: 'paymega',
@@ -170,22 +178,76 @@ export async function createInvoice(
     expiresAt,
     testMode: request.testMode(input),
     serviceCode: service.engine!.code,
+    ...(outcome && { testOutcome: outcome }),
+    publicCreate: request.publicKey,
   });
+  const asked = {
+    amountMinor,
+    currency,
+    serviceId: service.engine!.id,
+    returnUrls: toReturnUrls(input.return_url, input.return_urls),
+    // as the engine fills it in: the account's default when the request names none
+    callbackUrl: input.callback_url ?? account.merchant.settings.callbackUrl ?? null,
+  };
   if (!created.ok) {
     if (!created.error.code.startsWith('exists_with_')) throw fromEngine(created.error);
     const existing = await engine.getPayment({ externalId }, merchantId);
     if (!existing) throw fromEngine(created.error);
+    refuseStrangersInvoice(existing, asked, request.publicKey);
     return { outcome: 'conflict', payment: existing };
   }
+  if (!created.value.created) refuseStrangersInvoice(created.value.payment, asked, request.publicKey);
   let { payment } = created.value;
-  const status = input.service_fields?.status;
-  const outcome = typeof status === 'string' ? testOutcomeOf(status) : null;
-  if (created.value.created && service.method.code === 'test' && outcome) {
-    const settled = await engine.payWithTestMethod({ payment: { id: payment.id }, merchantId, outcome });
+  // settled at once; a repeat finishes what a crashed first request left `created` (the
+  // outcome it asked for is stored with the payment), so the retry answers with the result
+  const stranded = payment.status === 'created' && payment.attempts === 0 && payment.testOutcome !== null;
+  if (outcome && (created.value.created || stranded)) {
+    const settled = await engine.payWithTestMethod({
+      payment: { id: payment.id },
+      merchantId,
+      outcome: payment.testOutcome ?? outcome,
+    });
     if (settled.ok) payment = settled.value.payment;
     else ctx.log.warn({ code: settled.error.code }, 'paymega: test service did not settle');
   }
   return { outcome: created.value.created ? 'created' : 'repeated', payment };
+}
+
+/**
+ * The rule of a `reference_id` held by an invoice made through the other API (README,
+ * "Public API abuse"): the public key is in shop pages, so anyone can create invoices with it,
+ * with any `reference_id`. An invoice made through one API is handed back to a create through
+ * the other only when it is what that create asked for (amount, currency, service, return
+ * URLs, callback URL); otherwise the answer is a bare 409, which names no invoice: the
+ * merchant's server never receives a stranger's invoice as its own, and a public-key holder
+ * never sees the merchant's. Within one API, a repeated reference is COMPAT's 409 with the
+ * existing invoice.
+ */
+function refuseStrangersInvoice(
+  existing: Payment,
+  asked: {
+    amountMinor: bigint;
+    currency: Currency;
+    serviceId: bigint;
+    returnUrls: Payment['returnUrls'];
+    callbackUrl: string | null;
+  },
+  publicKey: boolean,
+): void {
+  if (existing.publicCreate === publicKey) return;
+  const urls = (u: Payment['returnUrls']) =>
+    JSON.stringify(
+      Object.entries(u)
+        .filter(([, v]) => typeof v === 'string' && v !== '')
+        .sort(),
+    );
+  const same =
+    existing.amountMinor === asked.amountMinor &&
+    existing.currency === asked.currency &&
+    existing.serviceId === asked.serviceId &&
+    urls(existing.returnUrls) === urls(asked.returnUrls) &&
+    existing.callbackUrl === asked.callbackUrl;
+  if (!same) throw statusError(409);
 }
 
 // ---- the public API ----
@@ -213,6 +275,7 @@ export function publicInvoices(ctx: InvoiceContext) {
       attributes,
       findings: { ...schemaFindings(PublicInvoiceRequest, attributes), ...findings },
       testMode: (checked) => testModeOf(account, checked.test_mode),
+      publicKey: true,
     });
   };
   /**

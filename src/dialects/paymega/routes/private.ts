@@ -91,6 +91,7 @@ export const privateApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (ap
       findings: schemaFindings(PrivateInvoiceRequest, document),
       // the spec: `false` when the request does not say
       testMode: (fields) => fields.test_mode ?? false,
+      publicKey: false,
     });
     return send(reply, outcome === 'created' ? 201 : 409, await render(account, payment));
   });

@@ -1,9 +1,10 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
 import { isCurrency } from '../../../domain/currency.ts';
-import { accountOf, publicAuth } from '../auth.ts';
+import { clientAddressOf, overLimit } from '../../kit/rate-limit.ts';
+import { accountIfAny, accountOf, optionalPublicAuth, publicAuth } from '../auth.ts';
 import { fieldError, statusError } from '../errors.ts';
 import { refuseOtherMethods, send, setUpWire } from '../http.ts';
-import type { InvoiceContext } from '../invoice.ts';
+import type { Account, InvoiceContext } from '../invoice.ts';
 import { RawNumber } from '../json.ts';
 import { paymentMethodOf, publicIdOf } from '../map.ts';
 import { openApiDocument } from '../openapi.ts';
@@ -17,6 +18,7 @@ import { activeServices, publicInvoices } from './invoices.ts';
 
 export const publicApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app, { ctx }) => {
   setUpWire(app);
+  limitPublicRequests(app, ctx);
   const reads = publicAuth(ctx, { creates: false });
   const creates = publicAuth(ctx, { creates: true });
   const invoices = publicInvoices(ctx);
@@ -80,14 +82,17 @@ export const publicApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app
   );
   refuseOtherMethods(app, '/payment-invoices/process', ['POST']);
 
+  // The invoice id is the capability (COMPAT: clients check status with no key at all)
   app.get<{ Params: { id: string } }>(
     '/payment-invoices/:id',
-    { preValidation: reads },
+    { preValidation: optionalPublicAuth(ctx) },
     async (req, reply) => {
-      const account = accountOf(req);
+      const keyed = accountIfAny(req);
       const publicId = publicIdOf(req.params.id);
-      const payment = publicId ? await ctx.engine.getPayment({ publicId }, account.merchant.id) : null;
-      if (!payment) throw statusError(404);
+      const payment = publicId ? await ctx.engine.getPayment({ publicId }, keyed?.merchant.id) : null;
+      if (!payment || payment.origin !== 'paymega') throw statusError(404);
+      const account = keyed ?? (await accountOfInvoice(ctx, payment.merchantId));
+      if (!account) throw statusError(404);
       return send(reply, 200, await renderPublic(account, payment));
     },
   );
@@ -103,6 +108,38 @@ export const publicApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app
   });
   app.get('/static/account.svg', async (_req, reply) => svg(reply, 'SHOP'));
 };
+
+/**
+ * The public key is in shop pages, so anyone can call this API as any shop: requests are
+ * bounded per client address (before anything else is done for them) and per merchant (once
+ * the key named one), in counters every process shares. Over the bound: Paymega's 429, with
+ * `Retry-After`.
+ */
+function limitPublicRequests(app: FastifyInstance, ctx: InvoiceContext): void {
+  const minute = 60_000;
+  const refuse = (seconds: number) => {
+    throw statusError(429, { 'retry-after': String(seconds) });
+  };
+  app.addHook('onRequest', async (req) => {
+    const limit = { max: ctx.publicLimits.perAddressPerMinute, windowMs: minute };
+    const wait = await overLimit(ctx.engine.hitRateLimit, `paymega:address:${clientAddressOf(req)}`, limit);
+    if (wait !== null) refuse(wait);
+  });
+  app.addHook('preHandler', async (req) => {
+    const account = accountIfAny(req);
+    if (!account) return;
+    const limit = { max: ctx.publicLimits.perMerchantPerMinute, windowMs: minute };
+    const wait = await overLimit(ctx.engine.hitRateLimit, `paymega:merchant:${account.merchant.id}`, limit);
+    if (wait !== null) refuse(wait);
+  });
+}
+
+/** The Paymega account of an invoice found by its id alone; null when the merchant cannot be served. */
+async function accountOfInvoice(ctx: InvoiceContext, merchantId: bigint): Promise<Account | null> {
+  const auth = await ctx.engine.merchantAuth('paymega', merchantId);
+  if (!auth || auth.merchant.status !== 'active') return null;
+  return { merchant: auth.merchant, accountId: auth.login };
+}
 
 function svg(reply: FastifyReply, label: string) {
   const text = label.replace(/[^A-Z_]/g, '');
