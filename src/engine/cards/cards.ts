@@ -35,6 +35,11 @@ export type RegisterCardCmd = {
   /** Of the verification hold; RUB unless given. */
   currency?: Currency;
   description?: string;
+  /**
+   * The verification hold's amount; one currency unit unless given (ImPay charges a random
+   * 1–10 RUB, which the payer may be asked to confirm). Voided like any verification hold.
+   */
+  verificationAmountMinor?: bigint;
 };
 
 export type Registration = {
@@ -73,6 +78,9 @@ export async function registerCard(
     return fail(engineError('invalid_argument', { field: 'purpose', detail: 'pay or payout' }));
   const invalid = badExternalId(cmd.externalId);
   if (invalid) return fail(invalid);
+  const verificationMinor = cmd.verificationAmountMinor ?? oneUnitMinor(currency);
+  if (verificationMinor <= 0n || verificationMinor > limits.amountMinorMax)
+    return fail(engineError('invalid_amount', { field: 'verificationAmountMinor' }));
   const made = await inTransactionOrRollback<
     Result<Omit<Registration, 'url'>, EngineError>,
     Result<Omit<Registration, 'url'>, EngineError>
@@ -113,7 +121,7 @@ export async function registerCard(
       {
         merchantId: cmd.merchantId,
         origin: cmd.origin,
-        amountMinor: oneUnitMinor(currency),
+        amountMinor: verificationMinor,
         currency,
         flow: 'hold',
         description: cmd.description ?? 'Card registration',
