@@ -12,6 +12,7 @@ import { type Renderer, sendJson, sendRendered, useRenderer } from '../kit/rende
 import { fieldMessage, frameworkRefusals, transportErrors } from './errors.ts';
 import { parseIpAllowList } from './ip-allow.ts';
 import type { ImpayOperation, ImpayOperations } from './operation.ts';
+import { impaySettingKeys } from './settings.ts';
 import { tokenMatches } from './sign.ts';
 import { type OperationPath, operations, pathAliases, type TransportError } from './wire.ts';
 
@@ -96,7 +97,10 @@ async function authenticate(gateway: DialectHost, req: FastifyRequest): Promise<
   const auth = await gateway.engine.authenticate('impay', login);
   if (!auth || !tokenMatches(token, auth.secret(), rawBodyOf(req)))
     throw new TransportRefusal(transportErrors.unauthorized);
-  if (auth.merchant.status !== 'active' || !ipAllowed(auth.merchant.settings.impayIpAllowList, req.ip))
+  if (
+    auth.merchant.status !== 'active' ||
+    !ipAllowed(auth.merchant.settings[impaySettingKeys.ipAllowList], req.ip)
+  )
     throw new TransportRefusal(transportErrors.forbidden);
   if (body.kind === 'unreadable') throw new TransportRefusal(frameworkRefusals.badJson);
   calls.set(req, auth);
