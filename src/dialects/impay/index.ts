@@ -1,7 +1,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { DialectModule } from '../dialect.ts';
+import { impayPaymentGate } from './check.ts';
 import { frameworkRefusals } from './errors.ts';
 import { impayApi, send } from './http.ts';
+import { callbackChannel, callbackHandler, callbackRetryPolicy, impayNotifier } from './notify.ts';
 import { impayOperations } from './routes/index.ts';
 
 /** Where ImPay's API lives: every URL under it answers in ImPay's format. */
@@ -24,6 +26,10 @@ export const impay: DialectModule = {
   plugin: async (app, options) => {
     await app.register(impayApi(impayOperations), { ...options, prefix: impayPrefix });
   },
+  notifiers: [impayNotifier],
+  handlers: (host) => new Map([[callbackChannel, callbackHandler(host)]]),
+  retryPolicies: new Map([[callbackChannel, callbackRetryPolicy]]),
+  paymentGate: impayPaymentGate,
   frameworkErrors: { prefixes: [impayPrefix], handler: frameworkError },
   endpoints: (url) => [
     `ImPay API     ${url}${impayPrefix}/  (X-Login merchant id, X-Token sha1 over the body)`,

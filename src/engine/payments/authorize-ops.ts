@@ -13,6 +13,7 @@ import type { EngineContext } from '../context.ts';
 import { voidHold } from '../holds/ops.ts';
 import { expirePastDeadline } from '../holds/store.ts';
 import { mustPost } from '../ledger/store.ts';
+import { gateRefusal } from './gate-ops.ts';
 import { lockPayment, noChallenge, updatePayment, withChallenge } from './store.ts';
 import { type Payment, toPayment } from './view.ts';
 
@@ -66,6 +67,8 @@ export async function attemptCard(
   const pan = normalizePan(card.pan);
   if (!pan.ok) return fail(engineError('invalid_card', { field: 'pan' }));
   const view = cardView(pan.value, card.expiry, card.holder.trim());
+  const refused = await gateRefusal(deps, input.payment, input.merchantId);
+  if (refused) return refused;
 
   return bankOperation(deps, {
     what: 'authorize',

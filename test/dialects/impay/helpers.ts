@@ -45,3 +45,35 @@ export async function impayPost(
 
 let counter = 0;
 export const newExtid = (): string => `ext-${process.pid}-${Date.now() % 1e8}-${++counter}`;
+
+export type Heard = { url: URL; method: string };
+
+/**
+ * A local merchant back end: records each request (method and URL) and answers with what
+ * `reply` says for it: the HTTP status and body.
+ */
+export async function merchantServer(
+  reply: (heard: Heard) => { status: number; body?: string } = () => ({ status: 200, body: 'OK' }),
+): Promise<{ url: string; heard: Heard[]; close: () => Promise<void> }> {
+  const { createServer } = await import('node:http');
+  const heard: Heard[] = [];
+  const server = createServer((req, res) => {
+    const one = { url: new URL(req.url ?? '/', 'http://merchant.test'), method: req.method ?? '' };
+    heard.push(one);
+    const answer = reply(one);
+    res.statusCode = answer.status;
+    res.setHeader('content-type', 'application/json');
+    res.end(answer.body ?? '');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    heard,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
