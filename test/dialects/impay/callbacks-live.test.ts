@@ -145,7 +145,10 @@ for (const flavor of await testFlavors()) {
         .where('channel', '=', 'callback.impay')
         .execute();
       assert.equal(attempts.length, 1);
-      assert.ok(Number(attempts[0]!.attempts) >= 10, `attempts ${attempts[0]!.attempts}, ${attempts[0]!.notice}`);
+      assert.ok(
+        Number(attempts[0]!.attempts) >= 10,
+        `attempts ${attempts[0]!.attempts}, ${attempts[0]!.notice}`,
+      );
       assert.notEqual(attempts[0]!.notice, 'delivered');
     });
 
