@@ -11,6 +11,7 @@ import { ExactNumber } from '../kit/json.ts';
 import { type Renderer, sendJson, sendRendered, useRenderer } from '../kit/render.ts';
 import { fieldMessage, frameworkRefusals, transportErrors } from './errors.ts';
 import { parseIpAllowList } from './ip-allow.ts';
+import { impayOpenApi } from './openapi.ts';
 import type { ImpayOperation, ImpayOperations } from './operation.ts';
 import { impaySettingKeys } from './settings.ts';
 import { tokenMatches } from './sign.ts';
@@ -179,6 +180,9 @@ export const impayApi =
   async (app, { gateway }) => {
     useBodyReader(app, { sniffJson: true, bodyBytesMax: limits.bodyBytesMax, accept });
     useRenderer(app, impayRenderer);
+    // the document is public, as ImPay's is: it describes the API, it holds nothing of anyone's
+    const openApi = impayOpenApi(gateway.config.publicUrl);
+    app.get('/openapi.json', async (_req, reply) => send(reply, 200, openApi));
     for (const [path, op] of Object.entries(table) as [OperationPath, ImpayOperation][])
       route(app, gateway, `/${path}`, path, op);
     for (const [alias, path] of Object.entries(pathAliases)) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { impayOperations } from '../../../src/dialects/impay/routes/index.ts';
 import { requestToken } from '../../../src/dialects/impay/sign.ts';
 import { buildApp } from '../../../src/web/app.ts';
 import { testFlavors } from '../../helpers/databases.ts';
@@ -140,3 +141,22 @@ for (const flavor of await testFlavors()) {
     });
   });
 }
+
+describe('ImPay OpenAPI document', () => {
+  it('is served at /v1/openapi.json without credentials, naming every operation the dialect answers', async () => {
+    const gw = await testGateway('sqlite');
+    const app = await buildApp(gw);
+    try {
+      const res = await app.inject({ method: 'GET', url: '/v1/openapi.json' });
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.headers['content-type'], 'application/json');
+      const doc = res.json();
+      assert.equal(doc.openapi, '3.1.0');
+      assert.deepEqual(doc.servers, [{ url: 'http://kopek.test/v1' }]);
+      for (const path of Object.keys(impayOperations)) assert.ok(doc.paths[`/${path}`], path);
+    } finally {
+      await app.close();
+      await gw.close();
+    }
+  });
+});
