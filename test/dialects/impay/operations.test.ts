@@ -156,6 +156,38 @@ for (const flavor of await testFlavors()) {
         });
       });
 
+      it('card/reg type 1 (payouts only): the number is taken without any charge; exp is ""; no autopay', async () => {
+        const reg = await post('card/reg', { type: 1, extid: newExtid() });
+        assert.equal(reg.status, 1);
+        const paid = unwrap(await payerPays(reg.id, cards.mastercard));
+        assert.equal(paid.payment.attempts, 0, 'no attempt reached the bank');
+        assert.equal(paid.payment.authorizedMinor, 0n);
+        const got = await post('card/get', { id: reg.id, type: 1 });
+        assert.equal(got.status, 1, JSON.stringify(got));
+        const doc = got.card as { id: number; num: string; exp: string; holder: string };
+        assert.match(doc.num, /^555555\*+4444$/);
+        assert.equal(doc.exp, '');
+        assert.equal(doc.holder, 'IVAN IVANOV');
+        assert.equal(
+          (await post('pay/auto', { card: doc.id, amount: 5 })).status,
+          0,
+          'kept for payouts only',
+        );
+        const card = await gw.engine.getCard(shop.merchantId, { id: BigInt(doc.id) });
+        assert.equal(card?.status, 'active');
+        assert.equal(card?.expiry, '12/30', 'the expiry is kept for the payouts that need it');
+      });
+
+      it('the engine takes a number without a charge only for a card kept for payouts', async () => {
+        const refused = await gw.engine.registerCard({
+          merchantId: shop.merchantId,
+          origin: 'impay',
+          purpose: 'pay',
+          verification: 'number_only',
+        });
+        assert.equal(refused.ok, false);
+      });
+
       it('card/get of a failed registration: top-level status 2', async () => {
         const reg = await post('card/reg', { extid: newExtid() });
         await payerFailsEveryAttempt(reg.id);

@@ -26,7 +26,10 @@ export const cardsOperations: ImpayOperations = {
       purpose: c.purpose,
       externalId: c.externalId,
       returnUrls: c.returnUrls,
-      verificationAmountMinor: verificationAmountMinor(),
+      // type 1 cards are only ever paid to: ImPay takes their number without a test charge
+      ...(c.purpose === 'payout'
+        ? { verification: 'number_only' as const }
+        : { verificationAmountMinor: verificationAmountMinor() }),
       ...(c.timeoutMinutes === null
         ? {}
         : { expiresAt: new Date(call.host.now().getTime() + c.timeoutMinutes * minuteMs) }),
