@@ -9,6 +9,7 @@ import type { DialectModule } from './dialects/dialect.ts';
 import { dialects as allDialects } from './dialects/index.ts';
 import { deriveKey, previousKeys } from './dialects/kit/keys.ts';
 import { limits } from './domain/limits.ts';
+import type { PaymentGate } from './engine/context.ts';
 import { createEngine, type Engine } from './engine/engine.ts';
 import { coreCallbackNotifier, type Notifier } from './engine/outbox/notify.ts';
 import { Vault } from './security/vault.ts';
@@ -66,7 +67,16 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
     hangMs: options.simulatorHangMs ?? config.connectorTimeoutMs * 3,
     now,
   });
+  // dialects' gates need the engine they gate, so they are filled in once it exists
+  const gates: PaymentGate[] = [];
   const engine = createEngine({
+    paymentGate: async (payment) => {
+      for (const gate of gates) {
+        const verdict = await gate(payment);
+        if (!verdict.allowed) return verdict;
+      }
+      return { allowed: true };
+    },
     database,
     vault: new Vault(config.keyring),
     connectors: new Map([[simulator.name, simulator]]),
@@ -88,6 +98,7 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
     log,
   });
   const parts = { config, database, engine, simulator, log, now, dialects };
+  gates.push(...dialects.flatMap((d) => (d.paymentGate ? [d.paymentGate(parts)] : [])));
   const handlers = new Map<string, DeliveryHandler>([
     ['callback.core', coreCallbackHandler(engine)],
     ...dialects.flatMap((d) => [...(d.handlers?.(parts) ?? [])]),

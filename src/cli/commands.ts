@@ -1,8 +1,9 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { Logger } from 'pino';
 import { loadSettings, type Overrides } from '../config.ts';
+import type { Result } from '../domain/result.ts';
 import type { KeyUsage } from '../engine/keys/keys.ts';
-import type { MerchantCredentials } from '../engine/merchants/view.ts';
+import type { MerchantCredentials, MerchantSettings } from '../engine/merchants/view.ts';
 import { createLogger } from '../log.ts';
 import type { Gateway } from '../runtime.ts';
 import type * as App from '../web/app.ts';
@@ -205,6 +206,79 @@ const merchantList: Command = {
           `${JSON.stringify(merchants.map((m) => ({ id: m.id.toString(), name: m.name, status: m.status, created_at: m.createdAt.toISOString() })))}\n`,
         );
       else for (const m of merchants) console.log(`${m.id}\t${m.status}\t${m.name}`);
+      return 0;
+    } finally {
+      await gateway.close();
+    }
+  },
+};
+
+const merchantSet: Command = {
+  name: 'merchant set',
+  summary: "change a merchant's settings (ImPay: callback URL, check URL, callback key, IP allow-list)",
+  help: `Usage: kopek merchant set --merchant ID [setting options] [--database D]
+
+Changes only the settings given; "" clears a URL or the allow-list.
+
+      --merchant ID                  the merchant's id (ImPay's X-Login)
+      --impay-callback-url URL       where ImPay callbacks (GET, md5 key) are sent
+      --impay-check-url URL          asked before each ImPay payment (GET ?extid=&sum=);
+                                     {"success":false} refuses the payment
+      --impay-callback-key KEY       the key of the callbacks' md5; 'api-key' makes it equal
+                                     to the merchant's ImPay API key
+      --impay-ip-allow LIST          addresses and CIDRs, comma-separated, allowed to call the
+                                     ImPay API (behind a proxy, set TRUST_PROXY so the client's
+                                     address is seen)
+${databaseHelp}`,
+  options: {
+    ...databaseOption,
+    merchant: { type: 'string' },
+    'impay-callback-url': { type: 'string' },
+    'impay-check-url': { type: 'string' },
+    'impay-callback-key': { type: 'string' },
+    'impay-ip-allow': { type: 'string' },
+  },
+  async run(values) {
+    const say = (message: string, code: number) => {
+      console.error(`kopek merchant set: ${message}`);
+      return code;
+    };
+    const id = values.merchant;
+    if (typeof id !== 'string' || !/^[1-9]\d{0,18}$/.test(id))
+      return say('--merchant takes a merchant id', 2);
+    const { impaySettingKeys, ipAllowSetting, urlSetting } = await import('../dialects/impay/settings.ts');
+    let patch: MerchantSettings = {};
+    const steps: [string | boolean | undefined, (v: string) => Result<MerchantSettings, string>][] = [
+      [values['impay-callback-url'], (v) => urlSetting(impaySettingKeys.callbackUrl, v)],
+      [values['impay-check-url'], (v) => urlSetting(impaySettingKeys.checkUrl, v)],
+      [values['impay-ip-allow'], ipAllowSetting],
+    ];
+    for (const [value, check] of steps) {
+      if (typeof value !== 'string') continue;
+      const checked = check(value);
+      if (!checked.ok) return say(checked.error, 2);
+      patch = { ...patch, ...checked.value };
+    }
+    const callbackKey = values['impay-callback-key'];
+    if (Object.keys(patch).length === 0 && typeof callbackKey !== 'string')
+      return say('nothing to set (see --help)', 2);
+    if (callbackKey === '') return say('--impay-callback-key cannot be empty', 2);
+    const gateway = await openCommand(values);
+    try {
+      const merchantId = BigInt(id);
+      if (!(await gateway.engine.getMerchant(merchantId))) return say(`no merchant ${id}`, 1);
+      if (Object.keys(patch).length > 0) {
+        const updated = await gateway.engine.updateMerchantSettings(merchantId, patch);
+        if (!updated.ok) return say(updated.error.code, 1);
+      }
+      if (typeof callbackKey === 'string') {
+        const auth = await gateway.engine.merchantAuth('impay', merchantId);
+        if (!auth) return say(`merchant ${id} has no ImPay credentials`, 1);
+        const key = callbackKey === 'api-key' ? auth.secret() : callbackKey;
+        const set = await gateway.engine.setDialectSecret(merchantId, 'impay', key);
+        if (!set.ok) return say(set.error.detail ?? set.error.code, 2);
+      }
+      console.log(`merchant ${id} updated`);
       return 0;
     } finally {
       await gateway.close();
@@ -472,6 +546,7 @@ export const commands: Command[] = [
   migrate,
   merchantCreate,
   merchantList,
+  merchantSet,
   userCreate,
   keysRotate,
   keysStatus,

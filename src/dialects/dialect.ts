@@ -2,6 +2,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { DeliveryHandler, RetryPolicy } from '../delivery/worker.ts';
+import type { PaymentGate } from '../engine/context.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Notifier } from '../engine/outbox/notify.ts';
 
@@ -51,6 +52,11 @@ export type DialectModule = {
    * URL escape: FST_ERR_BAD_URL, 400): rendered in this dialect's format for URLs under its
    * `prefixes` (web/app.ts's `frameworkErrors` dispatches by path).
    */
+  /**
+   * Asked before a card attempt reaches the bank (ImPay's check request): a refusal fails the
+   * payment. Each dialect's gate decides which payments concern it and allows the others.
+   */
+  paymentGate?: (host: DialectHost) => PaymentGate;
   frameworkErrors?: {
     prefixes: readonly string[];
     handler: (error: FastifyError, req: FastifyRequest, reply: FastifyReply) => unknown;

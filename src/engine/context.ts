@@ -4,6 +4,7 @@ import type { Vault } from '../security/vault.ts';
 import type { Database, Tx } from '../store/database.ts';
 import type { PaymentRow } from '../store/schema.ts';
 import type { Notifier } from './outbox/notify.ts';
+import type { Payment } from './payments/view.ts';
 
 export type EngineConfig = {
   /** Public base URL of this gateway, for links handed to payers and banks. */
@@ -29,7 +30,15 @@ export type EngineDeps = {
   config: EngineConfig;
   now: () => Date;
   log: Logger;
+  /**
+   * Asked before a card attempt reaches the bank (a dialect's check request to the merchant,
+   * ImPay's): a refusal fails the payment with no bank call. Called outside any transaction.
+   */
+  paymentGate?: PaymentGate;
 };
+
+export type GateVerdict = { allowed: true } | { allowed: false; message: string };
+export type PaymentGate = (payment: Payment) => Promise<GateVerdict>;
 
 /**
  * What follows a payment's change in its transaction (statistics, its invoice, the card it

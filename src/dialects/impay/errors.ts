@@ -212,3 +212,27 @@ export const transportErrors = {
     status: 403,
   },
 } as const satisfies Record<string, TransportError>;
+
+/** The framework's other refusals, in the same format (Yii's texts). */
+export const frameworkRefusals = {
+  notFound: { name: 'Not Found', message: 'Page not found.', code: 0, status: 404 },
+  methodNotAllowed: {
+    name: 'Method Not Allowed',
+    message: 'Method Not Allowed. This URL can only handle the following request methods: POST.',
+    code: 0,
+    status: 405,
+  },
+  /** A body that is not JSON (or claims JSON and is not). */
+  badJson: {
+    name: 'Bad Request',
+    message: 'Invalid JSON data in request body: Syntax error.',
+    code: 0,
+    status: 400,
+  },
+  internal: {
+    name: 'Internal Server Error',
+    message: 'An internal server error occurred.',
+    code: 0,
+    status: 500,
+  },
+} as const satisfies Record<string, TransportError>;

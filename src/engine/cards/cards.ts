@@ -10,6 +10,7 @@ import { attemptCard } from '../payments/authorize-ops.ts';
 import { type Created, insertPayment } from '../payments/create-store.ts';
 import { findPayment, lockPayment, updatePayment } from '../payments/store.ts';
 import { type Origin, type Payment, type ReturnUrls, toPayment } from '../payments/view.ts';
+import { type CardVerification, numberOnlyMark } from './collect-ops.ts';
 import { deleteCardRow, insertCard, lockCard, openCard, usableCard } from './store.ts';
 import { type Card, type CardPurpose, cardPurposes, toCard } from './view.ts';
 
@@ -35,6 +36,17 @@ export type RegisterCardCmd = {
   /** Of the verification hold; RUB unless given. */
   currency?: Currency;
   description?: string;
+  /**
+   * The verification hold's amount; one currency unit unless given (ImPay charges a random
+   * 1–10 RUB, which the payer may be asked to confirm). Voided like any verification hold.
+   */
+  verificationAmountMinor?: bigint;
+  /**
+   * `number_only`: a card kept for payouts only is not verified with a hold; the page's number
+   * is sealed and the card is active at once, no bank call (cards/collect-ops.ts). ImPay's
+   * `type: 1`. The default, `hold`, verifies every card with a voided hold.
+   */
+  verification?: CardVerification;
 };
 
 export type Registration = {
@@ -73,6 +85,11 @@ export async function registerCard(
     return fail(engineError('invalid_argument', { field: 'purpose', detail: 'pay or payout' }));
   const invalid = badExternalId(cmd.externalId);
   if (invalid) return fail(invalid);
+  if (cmd.verification === 'number_only' && cmd.purpose !== 'payout')
+    return fail(engineError('invalid_argument', { field: 'verification', detail: 'payout cards only' }));
+  const verificationMinor = cmd.verificationAmountMinor ?? oneUnitMinor(currency);
+  if (verificationMinor <= 0n || verificationMinor > limits.amountMinorMax)
+    return fail(engineError('invalid_amount', { field: 'verificationAmountMinor' }));
   const made = await inTransactionOrRollback<
     Result<Omit<Registration, 'url'>, EngineError>,
     Result<Omit<Registration, 'url'>, EngineError>
@@ -113,10 +130,11 @@ export async function registerCard(
       {
         merchantId: cmd.merchantId,
         origin: cmd.origin,
-        amountMinor: oneUnitMinor(currency),
+        amountMinor: verificationMinor,
         currency,
         flow: 'hold',
         description: cmd.description ?? 'Card registration',
+        ...(cmd.verification === 'number_only' ? { metadata: numberOnlyMark } : {}),
         returnUrls: cmd.returnUrls,
         expiresAt: cmd.expiresAt,
         callbackUrl: cmd.callbackUrl,

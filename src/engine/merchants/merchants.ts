@@ -219,6 +219,28 @@ export async function updateMerchantSettings(
   });
 }
 
+/**
+ * Replaces a dialect's second secret (ImPay's callback key): sealed under the active master
+ * key with the same binding as at creation (`${merchantId}:${dialect}2`). Merchants often want
+ * it equal to their API key (COMPAT.md), so it can be set, not only generated.
+ */
+export async function setDialectSecret(
+  deps: EngineDeps,
+  merchantId: bigint,
+  dialect: Dialect,
+  value: string,
+): Promise<Result<true, EngineError>> {
+  if (value === '' || value.length > 256 || value.includes('\u0000'))
+    return fail(engineError('invalid_argument', { field: 'secret', detail: '1 to 256 characters' }));
+  const updated = await deps.database.db
+    .updateTable('credentials')
+    .set({ secret2: deps.vault.seal(value, `${merchantId}:${dialect}2`) })
+    .where('merchant_id', '=', merchantId)
+    .where('dialect', '=', dialect)
+    .executeTakeFirst();
+  return updated.numUpdatedRows > 0n ? ok(true) : fail(engineError('merchant_not_found'));
+}
+
 export async function setMerchantStatus(
   deps: EngineDeps,
   id: bigint,

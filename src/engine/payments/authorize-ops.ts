@@ -8,11 +8,13 @@ import type { Tx } from '../../store/database.ts';
 import type { PaymentRow } from '../../store/schema.ts';
 import { inTransaction, inTransactionOrRollback, Rollback } from '../../store/transaction.ts';
 import { answer, bankOperation, connectorFor, proceed } from '../bank.ts';
+import { collectPayoutCard } from '../cards/collect-ops.ts';
 import { lockCard, sealAttempt } from '../cards/store.ts';
 import type { EngineContext } from '../context.ts';
 import { voidHold } from '../holds/ops.ts';
 import { expirePastDeadline } from '../holds/store.ts';
 import { mustPost } from '../ledger/store.ts';
+import { gateRefusal } from './gate-ops.ts';
 import { lockPayment, noChallenge, updatePayment, withChallenge } from './store.ts';
 import { type Payment, toPayment } from './view.ts';
 
@@ -66,6 +68,12 @@ export async function attemptCard(
   const pan = normalizePan(card.pan);
   if (!pan.ok) return fail(engineError('invalid_card', { field: 'pan' }));
   const view = cardView(pan.value, card.expiry, card.holder.trim());
+  if (initiator === 'payer') {
+    const collected = await collectPayoutCard(deps, input.payment, input.merchantId, pan.value, view);
+    if (collected) return collected;
+  }
+  const refused = await gateRefusal(deps, input.payment, input.merchantId);
+  if (refused) return refused;
 
   return bankOperation(deps, {
     what: 'authorize',
