@@ -32,6 +32,11 @@ export type CreatePaymentCmd = {
   serviceCode?: string;
   /** Keep the card this payment is paid with in the vault (autopay, payouts): `payment.cardLink`. */
   saveCard?: boolean;
+  /**
+   * One card attempt only: a merchant's PCI DSS back end sends one card per payment, so the
+   * bank's refusal fails the payment for good instead of reopening it for another card.
+   */
+  singleAttempt?: boolean;
 };
 
 export type Created = { payment: Payment; created: boolean };
@@ -163,7 +168,7 @@ export async function insertPayment(
       test_mode: cmd.testMode ? 1 : 0,
       attempts: 0,
       // a merchant-initiated charge has no payer to try again
-      attempts_max: link?.role === 'charge' ? 1 : deps.config.paymentAttemptsMax,
+      attempts_max: link?.role === 'charge' || cmd.singleAttempt ? 1 : deps.config.paymentAttemptsMax,
       expires_at: (cmd.expiresAt ?? new Date(now.getTime() + deps.config.paymentTtlMs)).getTime(),
       created_at: now.getTime(),
       updated_at: now.getTime(),
