@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { awaitsBrowserData, type BrowserData } from '../../../acquiring/connector.ts';
+import { isExpired } from '../../../domain/card.ts';
 import type { Payment } from '../../../engine/payments/view.ts';
 import { safeEqual } from '../../kit/auth.ts';
 import { fieldMessage, fieldRefusal, type ImpayFail, messages, refusalOf } from '../errors.ts';
@@ -45,6 +47,28 @@ async function impayPayment(call: ImpayCall, id: bigint): Promise<Payment | null
 const notFound: ImpayFail = { status: 0, message: messages.notFound };
 
 const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+
+/** A bank call of another request on this payment is under way: its answer is coming. */
+const atTheBank = (p: Payment): boolean =>
+  (p.status === 'pending' && p.challenge === null) || (p.status === 'pending' && p.opInFlight !== null);
+
+const settlePollMs = 25;
+
+/**
+ * The payment once a concurrent request's bank call on it is answered (a duplicate extid sent
+ * at once, pay/auth twice): so the duplicate answers what the first one did, 3-D Secure data
+ * included. Bounded by the bank's own deadline; after it the state is what it is (`unknown`
+ * is the janitor's, and pay/state tells the merchant).
+ */
+async function settled(call: ImpayCall, id: bigint): Promise<Payment | null> {
+  const deadline = performance.now() + call.host.config.connectorTimeoutMs + 1000;
+  let payment = await impayPayment(call, id);
+  while (payment && atTheBank(payment) && performance.now() < deadline) {
+    await sleep(settlePollMs);
+    payment = await impayPayment(call, id);
+  }
+  return payment;
+}
 
 /** The card this payment keeps, once it may be charged again (`pay/auto`). */
 const idcardOf = (payment: Payment): { idcard?: number } =>
@@ -148,6 +172,9 @@ export const pciOperations: ImpayOperations = {
     const cmd = parsePayStart(call.body);
     if (!cmd.ok) return fieldRefusal(cmd.error);
     const c = cmd.value;
+    // an expired card is the payer's typing error, refused before any payment is made
+    if (isExpired(c.card.reveal().expiry, call.host.now()))
+      return { status: 0, message: fieldMessage.invalid('cardyear') };
     const created = await call.host.engine.createPayment({
       merchantId: call.merchant.id,
       origin: 'impay',
@@ -166,7 +193,9 @@ export const pciOperations: ImpayOperations = {
     });
     if (!created.ok) return refusalOf(call.path, created.error);
     const { payment } = created.value;
-    if (!created.value.created || payment.status !== 'created') return startAnswer(payment);
+    // a repeat of the extid answers the first call's outcome; the card is tried only while no
+    // attempt was made (a concurrent duplicate may still be about to make it)
+    if (payment.status !== 'created') return startAnswer((await settled(call, payment.id)) ?? payment);
     const paid = await call.host.engine.payWithCard({
       payment: { id: payment.id },
       merchantId: call.merchant.id,
@@ -176,8 +205,8 @@ export const pciOperations: ImpayOperations = {
     });
     if (paid.ok) return startAnswer(paid.value.payment);
     // a concurrent duplicate made the attempt: answer what it did
-    const now = await impayPayment(call, payment.id);
-    if (paid.error.code === 'illegal_transition' && now) return startAnswer(now);
+    const now = paid.error.code === 'illegal_transition' ? await settled(call, payment.id) : null;
+    if (now && now.status !== 'created') return startAnswer(now);
     return { ...refusalOf(call.path, paid.error), id: toImpayId(payment.id) };
   },
 
@@ -199,10 +228,9 @@ export const pciOperations: ImpayOperations = {
       browser: browserData(cmd.value.browser, call.ip),
     });
     if (authenticated.ok) return authAnswer(authenticated.value.payment);
-    const now = await impayPayment(call, payment.id);
     // a concurrent pay/auth got there first: its answer is this one's
-    if (authenticated.error.code === 'illegal_transition' && now && !awaitsBrowserData(now.challenge))
-      return authAnswer(now);
+    const now = authenticated.error.code === 'illegal_transition' ? await settled(call, payment.id) : null;
+    if (now && !awaitsBrowserData(now.challenge)) return authAnswer(now);
     return refusalOf(call.path, authenticated.error);
   },
 
@@ -230,9 +258,9 @@ export const pciOperations: ImpayOperations = {
       // the bank refused this answer (forged, damaged, another payment's): the challenge stays open
       if (continued.error.code === 'invalid_argument')
         return { status: 0, message: fieldMessage.invalid(answerField(c)) };
-      const now = await impayPayment(call, payment.id);
-      if (continued.error.code === 'illegal_transition' && now?.status === 'captured')
-        return confirmSettled(now, c);
+      // a concurrent confirmation got there first: its outcome is this one's
+      const now = continued.error.code === 'illegal_transition' ? await settled(call, payment.id) : null;
+      if (now && now.status !== 'pending') return confirmSettled(now, c);
       return refusalOf(call.path, continued.error);
     }
     const after = continued.value.payment;
