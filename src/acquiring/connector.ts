@@ -46,7 +46,17 @@ export type ThreeDsChallenge =
       methodUrl?: string;
       /** ISO time after which the ACS no longer takes an answer. Absent in challenges stored before it existed. */
       expiresAt?: string;
+      /** `method`: 3-D Secure v2 in two phases, still before `authenticate3ds` (see awaitsBrowserData). */
+      stage?: 'method';
     };
+
+/**
+ * A v2 challenge that waits for the payer's browser data (`AuthorizeInput.threeDsMethodFirst`):
+ * the bank decides between frictionless and a challenge only in `authenticate3ds`, so its form
+ * has no CReq yet (`creq` is empty) and nobody can be sent to the ACS.
+ */
+export const awaitsBrowserData = (c: ThreeDsChallenge | null): boolean =>
+  c?.version === '2' && c.stage === 'method';
 
 export type ConnectorOutcome =
   | ({ kind: 'approved'; connectorData: ConnectorData } & BankReceipt)
@@ -92,7 +102,24 @@ export type AuthorizeInput = OperationBase & {
   description?: string;
   /** The payment's deadline: a 3-D Secure challenge never stays open past it. */
   expiresAt?: Date;
+  /**
+   * 3-D Secure v2 in two phases, as a PCI DSS merchant's back end drives it: a v2 card stops at
+   * the 3DS Method (a `challenge` with `stage: 'method'`) until `authenticate3ds` brings the
+   * payer's browser data. Without it the bank decides at once (the hosted page's way).
+   */
+  threeDsMethodFirst?: boolean;
 };
+
+/** The payer's browser, as EMV 3DS asks for it (IP, Accept, language, screen, time zone, …). */
+export type BrowserData = Readonly<Record<string, string | number | boolean | null>>;
+
+/**
+ * The second phase of 3-D Secure v2: the bank authenticates with the browser data. Frictionless
+ * means authenticated without the payer: the bank authorizes at once (`approved`, with `eci`,
+ * and the DS transaction id and authentication value in `connectorData`: `dsTransId`,
+ * `authenticationValue`); otherwise a `challenge` with its CReq, or `declined`.
+ */
+export type AuthenticateInput = OperationBase & { connectorData: ConnectorData; browser: BrowserData };
 
 export type ThreeDsResult =
   | { version: '1'; paRes: string; md: string }
@@ -129,6 +156,8 @@ export interface Connector {
   authorize(input: AuthorizeInput): Promise<ConnectorOutcome>;
   /** Completes 3-D Secure with what the ACS sent back; verifies it before authorizing. */
   continue3ds(input: ContinueInput): Promise<ConnectorOutcome>;
+  /** 3-D Secure v2's second phase, after `authorize` stopped at the 3DS Method. */
+  authenticate3ds(input: AuthenticateInput): Promise<ConnectorOutcome>;
   capture(input: CaptureInput): Promise<ConnectorOutcome>;
   void(input: VoidInput): Promise<ConnectorOutcome>;
   refund(input: RefundInput): Promise<ConnectorOutcome>;

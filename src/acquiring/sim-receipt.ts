@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { randomBase62 } from '../domain/ids.ts';
 
 /**
@@ -39,3 +39,9 @@ export const newBankRef = (): string => `SIM${randomBase62(16)}`;
 
 /** MD / threeDSSessionData: unguessable, so one payer's challenge can't be answered for another. */
 export const newThreeDsBinding = (): string => randomBase62(24);
+
+/** A Directory Server transaction id (EMV 3DS `dsTransID`): a UUID. */
+export const newDsTransId = (): string => randomUUID();
+
+/** The ACS's authentication value (CAVV/AAV): 20 bytes, base64, as the networks carry it. */
+export const newAuthenticationValue = (): string => randomBytes(20).toString('base64');

@@ -27,7 +27,14 @@ export interface SimStore {
 
 export type SimOperation = SimOperationRecord | SimAuthorizationRecord;
 
-export type SimOperationType = 'authorize' | 'continue3ds' | 'capture' | 'void' | 'refund' | 'payout';
+export type SimOperationType =
+  | 'authorize'
+  | 'continue3ds'
+  | 'authenticate3ds'
+  | 'capture'
+  | 'void'
+  | 'refund'
+  | 'payout';
 
 export type SimCard = { mask: string; brand: CardBrand };
 
@@ -51,6 +58,11 @@ export type SimPendingThreeDs = {
   expiresAt: string;
   /** ECI the bank reports once the payer is authenticated. */
   eci: string;
+  /**
+   * v2 in two phases: the bank waits for the browser data (`authenticate3ds`) before it
+   * decides; `frictionless` is what it will decide (the card's behaviour).
+   */
+  awaitsBrowser?: { frictionless: boolean; returnUrl: string; description: string };
 };
 
 /** One request the bank received, keyed `op:<operationId>`; the outcome is what a repeat gets. */

@@ -4,6 +4,7 @@ import type { Currency } from '../domain/currency.ts';
 import { limits } from '../domain/limits.ts';
 import type { Result } from '../domain/result.ts';
 import type {
+  AuthenticateInput,
   AuthorizeInput,
   CaptureInput,
   Connector,
@@ -26,7 +27,14 @@ import {
   SimulatorAcs,
   verifyThreeDsResult,
 } from './sim-acs.ts';
-import { newApprovalCode, newBankRef, newRrn, newThreeDsBinding } from './sim-receipt.ts';
+import {
+  newApprovalCode,
+  newAuthenticationValue,
+  newBankRef,
+  newDsTransId,
+  newRrn,
+  newThreeDsBinding,
+} from './sim-receipt.ts';
 import {
   applyCapture,
   applyRefund,
@@ -125,6 +133,15 @@ export class SimulatorBank implements Connector {
     return this.#answer({ outcome, hang: false }, input.signal);
   }
 
+  async authenticate3ds(input: AuthenticateInput): Promise<ConnectorOutcome> {
+    input.signal.throwIfAborted();
+    const authOperationId = text(input.connectorData.authOperationId);
+    const outcome = await this.#lock.run(operationKey(authOperationId), () =>
+      this.#authenticate3ds(input, authOperationId),
+    );
+    return this.#answer({ outcome, hang: false }, input.signal);
+  }
+
   async capture(input: CaptureInput): Promise<ConnectorOutcome> {
     const rule = (l: Ledger) => applyCapture(l, input.amountMinor, input.currency);
     return this.#followUp(
@@ -200,6 +217,9 @@ export class SimulatorBank implements Connector {
       case 'threeds_v2_challenge':
         return { outcome: await this.#askChallenge(input, request, card.value), hang: false };
       case 'threeds_v2_frictionless':
+        // in two phases the bank learns it is frictionless only from the browser data
+        if (input.threeDsMethodFirst)
+          return { outcome: await this.#askChallenge(input, request, card.value), hang: false };
         return {
           outcome: await this.#approveAuthorization(input, request, card.value, eciFor(card.value.brand)),
           hang: false,
@@ -288,7 +308,8 @@ export class SimulatorBank implements Connector {
       expiresAt,
     };
     const transId = version === '2' ? randomUUID() : undefined;
-    const challenge = this.#challenge(subject, transId);
+    const twoPhase = version === '2' && input.threeDsMethodFirst === true;
+    const challenge = twoPhase ? this.#methodStage(subject, transId!) : this.#challenge(subject, transId);
     const connectorData: ConnectorData = { authOperationId: input.operationId, threeDsVersion: version, md };
     if (transId) connectorData.threeDsServerTransId = transId;
     const outcome: ConnectorOutcome = { kind: 'challenge', challenge, connectorData };
@@ -305,6 +326,13 @@ export class SimulatorBank implements Connector {
         expiresAt: expiresAt.toISOString(),
         eci: eciFor(card.brand),
         ...(transId && { transId }),
+        ...(twoPhase && {
+          awaitsBrowser: {
+            frictionless: card.behaviour === 'threeds_v2_frictionless',
+            returnUrl: subject.returnUrl,
+            description: subject.description,
+          },
+        }),
       },
       pending: {
         amountMinor: input.amountMinor.toString(),
@@ -331,6 +359,83 @@ export class SimulatorBank implements Connector {
       methodUrl: `${this.#acsBaseUrl}/acs/v2/method`,
       expiresAt,
     };
+  }
+
+  /** v2 in two phases, before the browser data: the 3DS Method only, no CReq to answer. */
+  #methodStage(subject: ChallengeSubject, transId: string): ThreeDsChallenge {
+    return {
+      version: '2',
+      stage: 'method',
+      acsUrl: `${this.#acsBaseUrl}/acs/v2`,
+      form: { creq: '', threeDSSessionData: subject.md },
+      threeDsServerTransId: transId,
+      methodUrl: `${this.#acsBaseUrl}/acs/v2/method`,
+      expiresAt: subject.expiresAt.toISOString(),
+    };
+  }
+
+  // ---- 3-D Secure v2, second phase ----
+
+  /**
+   * The browser data of a two-phase v2 authorization: frictionless authorizes at once (with
+   * the DS transaction id and the authentication value the merchant confirms with), otherwise
+   * the CReq of a challenge. A repeat of the same operation gets the same answer.
+   */
+  async #authenticate3ds(input: AuthenticateInput, authOperationId: string): Promise<ConnectorOutcome> {
+    const request: SimRequest = { target: authOperationId };
+    const earlier = await this.#operation(input.operationId);
+    if (earlier) return repeatOf(earlier, 'authenticate3ds', request);
+    const base = { input, type: 'authenticate3ds' as const, request };
+    const auth = await this.#operation(authOperationId);
+    const threeDs = auth?.threeDs;
+    if (
+      auth?.type !== 'authorize' ||
+      auth.outcome.kind !== 'challenge' ||
+      !threeDs?.awaitsBrowser ||
+      !auth.pending
+    )
+      return this.#recordDecline(base, noSuchRecord('No 3-D Secure authentication awaits browser data'));
+    const record = {
+      operationId: input.operationId,
+      type: 'authenticate3ds' as const,
+      testMode: input.testMode,
+      request,
+    };
+    const now = this.#now();
+    if (now.getTime() >= Date.parse(threeDs.expiresAt))
+      return this.#saveOperation({ ...record, outcome: await this.#expireChallenge(auth) });
+    const { awaitsBrowser, ...challenged } = threeDs;
+    if (awaitsBrowser.frictionless) {
+      const authorization = await this.#openAuthorization(auth.operationId, auth.card!, auth.pending);
+      const data = {
+        ...authorizationData(authorization),
+        dsTransId: newDsTransId(),
+        authenticationValue: newAuthenticationValue(),
+        eci: threeDs.eci,
+      };
+      const outcome = approved(authorization.bankRef, data, now, threeDs.eci);
+      await this.#finishChallenge(auth, outcome);
+      return this.#saveOperation({ ...record, bankRef: authorization.bankRef, outcome });
+    }
+    const subject: ChallengeSubject = {
+      operationId: auth.operationId,
+      amountMinor: BigInt(auth.pending.amountMinor),
+      currency: auth.pending.currency,
+      cardMask: auth.card?.mask ?? '',
+      description: awaitsBrowser.description,
+      returnUrl: awaitsBrowser.returnUrl,
+      md: threeDs.md,
+      expiresAt: new Date(threeDs.expiresAt),
+    };
+    const challenge = this.#challenge(subject, threeDs.transId);
+    const outcome: ConnectorOutcome = {
+      kind: 'challenge',
+      challenge,
+      connectorData: auth.outcome.connectorData,
+    };
+    // the authorization now waits at the challenge, as a one-phase one would
+    await this.#store.put({ ...auth, outcome, threeDs: challenged, updatedAt: now.toISOString() });
+    return this.#saveOperation({ ...record, outcome });
   }
 
   // ---- 3-D Secure continuation ----

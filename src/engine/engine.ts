@@ -33,7 +33,7 @@ import {
   verifyUser,
 } from './merchants/merchants.ts';
 import { hasLaterNotification, listDeliveries } from './outbox/deliveries.ts';
-import { continueThreeDs, payWithCard } from './payments/authorize.ts';
+import { authenticateThreeDs, continueThreeDs, payWithCard } from './payments/authorize.ts';
 import { applyAuthOutcome } from './payments/authorize-ops.ts';
 import { cancelPayment, createPayment, getPayment, listPayments } from './payments/payments.ts';
 import { finishTestOutcomes, payWithTestMethod } from './payments/test-method.ts';
@@ -88,6 +88,7 @@ export function createEngine(given: EngineDeps) {
     cancelPayment: bind(deps, cancelPayment),
     payWithCard: bind(deps, payWithCard),
     continueThreeDs: bind(deps, continueThreeDs),
+    authenticateThreeDs: bind(deps, authenticateThreeDs),
     applyAuthOutcome: bind(deps, applyAuthOutcome),
     payWithTestMethod: bind(deps, payWithTestMethod),
     capturePayment: bind(deps, capturePayment),

@@ -3,7 +3,15 @@ import type { SimulatorBank } from '../../src/acquiring/simulator.ts';
 import { DatabaseSimStore } from '../../src/store/sim-bank-store.ts';
 import type { TestGateway } from './gateway.ts';
 
-type BankCall = 'authorize' | 'continue3ds' | 'capture' | 'void' | 'refund' | 'payout' | 'status';
+type BankCall =
+  | 'authorize'
+  | 'continue3ds'
+  | 'authenticate3ds'
+  | 'capture'
+  | 'void'
+  | 'refund'
+  | 'payout'
+  | 'status';
 
 /**
  * Puts `fake` in front of one of the simulator's calls, as the network between the engine and

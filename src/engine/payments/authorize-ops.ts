@@ -46,6 +46,8 @@ export type PayWithCardInput = {
   merchantId?: bigint;
   card: Secret<CardData>;
   threeDsReturnUrl?: string;
+  /** 3-D Secure v2 in two phases (a PCI DSS back end): see `AuthorizeInput.threeDsMethodFirst`. */
+  threeDsMethodFirst?: boolean;
 };
 
 /**
@@ -94,6 +96,7 @@ export async function attemptCard(
         threeDsReturnUrl: input.threeDsReturnUrl ?? `${deps.config.publicUrl}/pay/${row.public_id}/3ds`,
         description: row.description,
         expiresAt: new Date(Number(row.expires_at)),
+        ...(input.threeDsMethodFirst && { threeDsMethodFirst: true }),
       }),
     apply: (row, outcome) => applyAuthOutcome(deps, row.id, opIdOf(row)!, outcome),
   });

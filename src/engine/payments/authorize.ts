@@ -1,4 +1,4 @@
-import type { ThreeDsResult } from '../../acquiring/connector.ts';
+import { awaitsBrowserData, type BrowserData, type ThreeDsResult } from '../../acquiring/connector.ts';
 import { type EngineError, engineError } from '../../domain/errors.ts';
 import { fail, ok, type Result } from '../../domain/result.ts';
 import type { PaymentRow } from '../../store/schema.ts';
@@ -74,10 +74,47 @@ export async function continueThreeDs(
   });
 }
 
+export type AuthenticateThreeDsInput = {
+  payment: { publicId: string } | { id: bigint };
+  merchantId?: bigint;
+  /** The payer's browser, for the bank's risk assessment. */
+  browser: BrowserData;
+};
+
+/**
+ * 3-D Secure v2's second phase (pay/start → pay/auth at ImPay): the attempt waits after the
+ * 3DS Method (`threeDsMethodFirst`); with the browser data the bank either authenticates
+ * frictionless and authorizes at once, or issues the challenge's CReq. Claimed as the 3-DS
+ * step (`op_in_flight = '3ds'`) like a continuation, so a repeated call reaches the bank once
+ * and the janitor settles a lost answer through `status` as for any 3-DS step.
+ */
+export async function authenticateThreeDs(
+  deps: EngineContext,
+  input: AuthenticateThreeDsInput,
+): Promise<Result<PayResult, EngineError>> {
+  return bankOperation(deps, {
+    what: 'authenticate3ds',
+    claim: async () => {
+      const claimed = await claimContinuation(deps, input, 'authenticate');
+      return claimed.ok ? proceed(claimed.value) : answer(claimed);
+    },
+    call: (row, signal) =>
+      connectorFor(deps, row.connector).authenticate3ds({
+        operationId: `${opIdOf(row)!}-3ds-auth`,
+        testMode: row.test_mode === 1n,
+        signal,
+        connectorData: JSON.parse(row.connector_data ?? '{}'),
+        browser: input.browser,
+      }),
+    apply: (row, outcome) => applyAuthOutcome(deps, row.id, opIdOf(row)!, outcome),
+  });
+}
+
 /** The 3-DS step claimed on the payment (`op_in_flight = '3ds'`), in its own transaction. */
 async function claimContinuation(
   deps: EngineContext,
-  input: ContinueThreeDsInput,
+  input: { payment: ContinueThreeDsInput['payment']; merchantId?: bigint },
+  step: 'continue' | 'authenticate' = 'continue',
 ): Promise<Result<PaymentRow, EngineError>> {
   return inTransaction(deps.database, async (trx): Promise<Result<PaymentRow, EngineError>> => {
     const row = await lockPayment(trx, deps.database.flavor, input.payment, input.merchantId);
@@ -85,6 +122,14 @@ async function claimContinuation(
     if (row.status !== 'pending' || !row.challenge || row.op_in_flight)
       return fail(
         engineError('illegal_transition', { detail: `payment is ${row.status}, no 3-DS step awaited` }),
+      );
+    // a two-phase v2 attempt has issued no CReq yet: there is nothing an ACS answer could answer
+    if (awaitsBrowserData(JSON.parse(row.challenge)) !== (step === 'authenticate'))
+      return fail(
+        engineError('illegal_transition', {
+          detail:
+            step === 'authenticate' ? 'no 3-DS browser data awaited' : 'the 3-DS browser data comes first',
+        }),
       );
     // Past the payment's deadline no answer counts, however genuine: the payment expires.
     if (await expirePastDeadline(trx, deps, row, '3-DS answer after expiry'))

@@ -44,6 +44,11 @@ export type CreatePaymentCmd = {
   testOutcome?: TestOutcome;
   /** Created with a public (browser) key. */
   publicCreate?: boolean;
+  /**
+   * One card attempt only: a merchant's PCI DSS back end sends one card per payment, so the
+   * bank's refusal fails the payment for good instead of reopening it for another card.
+   */
+  singleAttempt?: boolean;
 };
 
 export type Created = { payment: Payment; created: boolean };
@@ -177,7 +182,7 @@ export async function insertPayment(
       public_create: cmd.publicCreate ? 1 : 0,
       attempts: 0,
       // a merchant-initiated charge has no payer to try again
-      attempts_max: link?.role === 'charge' ? 1 : deps.config.paymentAttemptsMax,
+      attempts_max: link?.role === 'charge' || cmd.singleAttempt ? 1 : deps.config.paymentAttemptsMax,
       expires_at: (cmd.expiresAt ?? new Date(now.getTime() + deps.config.paymentTtlMs)).getTime(),
       created_at: now.getTime(),
       updated_at: now.getTime(),
