@@ -114,7 +114,22 @@ export type RefundInput = OperationBase & {
 
 export type PayoutDestination =
   | { kind: 'card'; card: Secret<CardData> }
-  | { kind: 'account'; account: string; bic: string; name: string; inn?: string };
+  /** A card known by its number only: banks' card-to-card credits need no expiry or CVC. */
+  | { kind: 'card_number'; pan: Secret<string> }
+  | AccountDestination;
+
+/** A transfer to a bank account; `tax` holds a Treasury payment order's fields 101–110. */
+export type AccountDestination = {
+  kind: 'account';
+  account: string;
+  bic: string;
+  name: string;
+  inn?: string;
+  kpp?: string;
+  purpose?: string;
+  payee?: 'company' | 'person';
+  tax?: Record<string, string>;
+};
 
 export type PayoutInput = OperationBase & {
   amountMinor: bigint;

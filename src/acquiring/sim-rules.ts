@@ -62,9 +62,16 @@ export function screenCard(card: CardData, now: Date): Result<ScreenedCard, Decl
     return fail(decline('invalid_card', simRc.badCvc, 'Invalid CVC'));
   }
   if (isExpired(card.expiry, now)) return fail(decline('expired_card', simRc.expiredCard, 'Expired card'));
+  return screenPan(pan.value);
+}
+
+/** A card known by its number only (a payout by number): the number and the test-card table. */
+export function screenPan(number: string): Result<ScreenedCard, Decline> {
+  const pan = normalizePan(number);
+  if (!pan.ok) return fail(decline('invalid_card', simRc.invalidCardNumber, 'Invalid card number'));
   const behaviour = behaviourOf(pan.value);
   if (behaviour === 'decline') return fail(tableDecline(pan.value));
-  return ok({ mask: maskPan(pan.value), brand, behaviour });
+  return ok({ mask: maskPan(pan.value), brand: cardBrand(pan.value), behaviour });
 }
 
 function tableDecline(pan: string): Decline {

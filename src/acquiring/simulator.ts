@@ -40,6 +40,7 @@ import {
   type ScreenedCard,
   screenAccount,
   screenCard,
+  screenPan,
   simRc,
 } from './sim-rules.ts';
 import {
@@ -495,7 +496,10 @@ export class SimulatorBank implements Connector {
         return { outcome: await this.#recordDecline({ ...base, accountMask }, problem), hang: false };
       return { outcome: await this.#approvePayout({ ...record, accountMask }), hang: false };
     }
-    const card = screenCard(destination.card.reveal(), this.#now());
+    const card =
+      destination.kind === 'card_number'
+        ? screenPan(destination.pan.reveal())
+        : screenCard(destination.card.reveal(), this.#now());
     if (!card.ok) return { outcome: await this.#recordDecline(base, card.error), hang: false };
     // 3-D Secure protects the payer of a charge; a payout to a card has no one to challenge.
     const outcome = await this.#approvePayout({ ...record, card: simCard(card.value) });

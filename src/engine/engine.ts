@@ -16,7 +16,7 @@ import { capturePayment, voidPayment } from './holds/holds.ts';
 import { createInvoice, getInvoice, revokeInvoice, sendInvoice } from './invoices/invoices.ts';
 import { invoiceFollowsPayment } from './invoices/store.ts';
 import { keyUsage, rotateKeys } from './keys/keys.ts';
-import { balances, verify } from './ledger/store.ts';
+import { balances, ledgerStatement, verify } from './ledger/store.ts';
 import {
   authenticate,
   authenticateByPublicKey,
@@ -36,7 +36,7 @@ import { continueThreeDs, payWithCard } from './payments/authorize.ts';
 import { applyAuthOutcome } from './payments/authorize-ops.ts';
 import { cancelPayment, createPayment, getPayment, listPayments } from './payments/payments.ts';
 import { payWithTestMethod } from './payments/test-method.ts';
-import { createPayout, getPayout } from './payouts/payouts.ts';
+import { createPayout, getPayout, listPayouts } from './payouts/payouts.ts';
 import { listRefunds, listRefundsOf, refundPayment } from './refunds/refunds.ts';
 import { rebuildStats, statistics } from './stats/stats.ts';
 import { statsFollowPayment } from './stats/store.ts';
@@ -100,6 +100,7 @@ export function createEngine(given: EngineDeps) {
     // payouts
     createPayout: bind(deps, createPayout),
     getPayout: bind(deps, getPayout),
+    listPayouts: bind(deps, listPayouts),
     // card vault (saved cards, autopay) and master keys
     registerCard: bind(deps, registerCard),
     getCard: bind(deps, getCard),
@@ -113,6 +114,7 @@ export function createEngine(given: EngineDeps) {
     balances: (merchantId: bigint, currency: Parameters<typeof balances>[2]) =>
       balances(deps.database, merchantId, currency),
     verifyLedger: () => verify(deps.database),
+    ledgerStatement: (q: Parameters<typeof ledgerStatement>[1]) => ledgerStatement(deps.database, q),
     statistics: bind(deps, statistics),
     rebuildStats: bind(deps, rebuildStats),
     // notifications as merchants see them
