@@ -139,8 +139,18 @@ export type PayoutInput = OperationBase & {
 
 export type StatusInput = OperationBase & { connectorData: ConnectorData };
 
+/** A person to identify (KYC): names and document numbers as the merchant sent them. */
+export type IdentityPerson = { lastName: string; firstName: string; [field: string]: string | null };
+
+export type IdentifyInput = { operationId: string; testMode: boolean; person: Secret<IdentityPerson> };
+
+/** The registries' verdict on a person, with the provider's response code. */
+export type IdentityVerdict = { verified: boolean; rc: string };
+
 export interface Connector {
   readonly name: string;
+  /** Checks a person against the registries (passport, INN); a bank without it identifies no one. */
+  identify?(input: IdentifyInput): Promise<IdentityVerdict>;
   authorize(input: AuthorizeInput): Promise<ConnectorOutcome>;
   /** Completes 3-D Secure with what the ACS sent back; verifies it before authorizing. */
   continue3ds(input: ContinueInput): Promise<ConnectorOutcome>;

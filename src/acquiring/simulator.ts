@@ -10,6 +10,8 @@ import type {
   ConnectorData,
   ConnectorOutcome,
   ContinueInput,
+  IdentifyInput,
+  IdentityVerdict,
   OperationBase,
   PayoutInput,
   RefundInput,
@@ -34,6 +36,7 @@ import {
   checkAmount,
   type Decline,
   eciFor,
+  identityVerdict,
   type Ledger,
   maskAccount,
   messageFor,
@@ -148,6 +151,11 @@ export class SimulatorBank implements Connector {
       { amountMinor: input.amountMinor, currency: input.currency },
       rule,
     );
+  }
+
+  /** The test registry (sim-rules.ts identityVerdict): decided by the surname. */
+  async identify(input: IdentifyInput): Promise<IdentityVerdict> {
+    return identityVerdict(input.person.reveal().lastName);
   }
 
   async payout(input: PayoutInput): Promise<ConnectorOutcome> {

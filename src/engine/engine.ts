@@ -1,4 +1,5 @@
 import type { Database } from '../store/database.ts';
+import { beneficiaryForm, registerBeneficiary } from './beneficiaries/beneficiaries.ts';
 import {
   chargeSavedCard,
   deleteCard,
@@ -13,6 +14,11 @@ import { expireDue, expireIfDue } from './chores/expiry.ts';
 import { resolveUnsettled } from './chores/janitor.ts';
 import type { EngineContext, EngineDeps, PaymentFollower } from './context.ts';
 import { capturePayment, voidPayment } from './holds/holds.ts';
+import {
+  confirmIdentificationCode,
+  getIdentification,
+  startIdentification,
+} from './identifications/identifications.ts';
 import { createInvoice, getInvoice, revokeInvoice, sendInvoice } from './invoices/invoices.ts';
 import { invoiceFollowsPayment } from './invoices/store.ts';
 import { keyUsage, rotateKeys } from './keys/keys.ts';
@@ -119,6 +125,12 @@ export function createEngine(given: EngineDeps) {
     rebuildStats: bind(deps, rebuildStats),
     // notifications as merchants see them
     listDeliveries: bind(deps, listDeliveries),
+    // identification of persons (KYC)
+    startIdentification: bind(deps, startIdentification),
+    confirmIdentificationCode: bind(deps, confirmIdentificationCode),
+    getIdentification: bind(deps, getIdentification),
+    registerBeneficiary: bind(deps, registerBeneficiary),
+    beneficiaryForm: bind(deps, beneficiaryForm),
     // background repairs
     expireDue: bind(deps, expireDue),
     expireIfDue: bind(deps, expireIfDue),
