@@ -141,7 +141,22 @@ export type RefundInput = OperationBase & {
 
 export type PayoutDestination =
   | { kind: 'card'; card: Secret<CardData> }
-  | { kind: 'account'; account: string; bic: string; name: string; inn?: string };
+  /** A card known by its number only: banks' card-to-card credits need no expiry or CVC. */
+  | { kind: 'card_number'; pan: Secret<string> }
+  | AccountDestination;
+
+/** A transfer to a bank account; `tax` holds a Treasury payment order's fields 101–110. */
+export type AccountDestination = {
+  kind: 'account';
+  account: string;
+  bic: string;
+  name: string;
+  inn?: string;
+  kpp?: string;
+  purpose?: string;
+  payee?: 'company' | 'person';
+  tax?: Record<string, string>;
+};
 
 export type PayoutInput = OperationBase & {
   amountMinor: bigint;
@@ -151,8 +166,18 @@ export type PayoutInput = OperationBase & {
 
 export type StatusInput = OperationBase & { connectorData: ConnectorData };
 
+/** A person to identify (KYC): names and document numbers as the merchant sent them. */
+export type IdentityPerson = { lastName: string; firstName: string; [field: string]: string | null };
+
+export type IdentifyInput = { operationId: string; testMode: boolean; person: Secret<IdentityPerson> };
+
+/** The registries' verdict on a person, with the provider's response code. */
+export type IdentityVerdict = { verified: boolean; rc: string };
+
 export interface Connector {
   readonly name: string;
+  /** Checks a person against the registries (passport, INN); a bank without it identifies no one. */
+  identify?(input: IdentifyInput): Promise<IdentityVerdict>;
   authorize(input: AuthorizeInput): Promise<ConnectorOutcome>;
   /** Completes 3-D Secure with what the ACS sent back; verifies it before authorizing. */
   continue3ds(input: ContinueInput): Promise<ConnectorOutcome>;

@@ -3,7 +3,7 @@ import type { CardData } from '../domain/card-data.ts';
 import type { Currency } from '../domain/currency.ts';
 import { limits } from '../domain/limits.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import type { DeclineReason } from './connector.ts';
+import type { DeclineReason, IdentityVerdict } from './connector.ts';
 import type { SimAuthorizationState } from './sim-store.ts';
 import { behaviourOf, declinedAccountSuffix, findTestCard, type TestCardBehaviour } from './test-cards.ts';
 
@@ -62,9 +62,16 @@ export function screenCard(card: CardData, now: Date): Result<ScreenedCard, Decl
     return fail(decline('invalid_card', simRc.badCvc, 'Invalid CVC'));
   }
   if (isExpired(card.expiry, now)) return fail(decline('expired_card', simRc.expiredCard, 'Expired card'));
+  return screenPan(pan.value);
+}
+
+/** A card known by its number only (a payout by number): the number and the test-card table. */
+export function screenPan(number: string): Result<ScreenedCard, Decline> {
+  const pan = normalizePan(number);
+  if (!pan.ok) return fail(decline('invalid_card', simRc.invalidCardNumber, 'Invalid card number'));
   const behaviour = behaviourOf(pan.value);
   if (behaviour === 'decline') return fail(tableDecline(pan.value));
-  return ok({ mask: maskPan(pan.value), brand, behaviour });
+  return ok({ mask: maskPan(pan.value), brand: cardBrand(pan.value), behaviour });
 }
 
 function tableDecline(pan: string): Decline {
@@ -149,4 +156,17 @@ export function applyRefund(l: Ledger, amountMinor: bigint, currency: Currency):
     return fail(notPermitted(simRc.invalidAmount, 'Refund exceeds the captured amount less earlier refunds'));
   }
   return ok({ ...l, refundedMinor: l.refundedMinor + amountMinor });
+}
+
+/**
+ * The simulator's identity registry: every person is found, except the test surnames below
+ * (docs list them with the test cards), so both outcomes of an identification can be driven.
+ */
+export const identityTestSurnames: Readonly<Record<string, IdentityVerdict>> = {
+  /** Not found in the passport registry. */
+  Отказов: { verified: false, rc: '05' },
+};
+
+export function identityVerdict(lastName: string): IdentityVerdict {
+  return identityTestSurnames[lastName.trim()] ?? { verified: true, rc: simRc.approved };
 }

@@ -11,6 +11,8 @@ import type {
   ConnectorData,
   ConnectorOutcome,
   ContinueInput,
+  IdentifyInput,
+  IdentityVerdict,
   OperationBase,
   PayoutInput,
   RefundInput,
@@ -42,12 +44,14 @@ import {
   checkAmount,
   type Decline,
   eciFor,
+  identityVerdict,
   type Ledger,
   maskAccount,
   messageFor,
   type ScreenedCard,
   screenAccount,
   screenCard,
+  screenPan,
   simRc,
 } from './sim-rules.ts';
 import {
@@ -164,6 +168,11 @@ export class SimulatorBank implements Connector {
       { amountMinor: input.amountMinor, currency: input.currency },
       rule,
     );
+  }
+
+  /** The test registry (sim-rules.ts identityVerdict): decided by the surname. */
+  async identify(input: IdentifyInput): Promise<IdentityVerdict> {
+    return identityVerdict(input.person.reveal().lastName);
   }
 
   async payout(input: PayoutInput): Promise<ConnectorOutcome> {
@@ -616,7 +625,10 @@ export class SimulatorBank implements Connector {
         return { outcome: await this.#recordDecline({ ...base, accountMask }, problem), hang: false };
       return { outcome: await this.#approvePayout({ ...record, accountMask }), hang: false };
     }
-    const card = screenCard(destination.card.reveal(), this.#now());
+    const card =
+      destination.kind === 'card_number'
+        ? screenPan(destination.pan.reveal())
+        : screenCard(destination.card.reveal(), this.#now());
     if (!card.ok) return { outcome: await this.#recordDecline(base, card.error), hang: false };
     // 3-D Secure protects the payer of a charge; a payout to a card has no one to challenge.
     const outcome = await this.#approvePayout({ ...record, card: simCard(card.value) });

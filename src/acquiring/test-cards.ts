@@ -176,6 +176,7 @@ export function testCardsMarkdown(): string {
     '- An expiry date in the past declines with RC 54; a CVC, when sent, must have 3 digits (4 for Amex) or the card declines with RC N7.',
     `- The 3-D Secure one-time code is \`${testOtp}\`; any other code fails authentication (RC 05).`,
     `- Payouts to cards follow the same table; payouts to an account number ending in \`${declinedAccountSuffix}\` are declined (RC 05), others approved.`,
+    "- Identity checks (ImPay `ident/req`) find every person except the surname `Отказов` (refused, RC 05); with no SMS gateway, the phone code is in the answer's message.",
     '',
   ].join('\n');
 }

@@ -57,6 +57,20 @@ export const payoutMachine = {
   failed: [],
 } as const satisfies Machine<PayoutStatus>;
 
+/**
+ * A person's identification: the phone code is awaited (`code_sent`), then the registries are
+ * asked (`verifying`); too many wrong codes or a code not entered in time end it (`expired`).
+ */
+export const identificationStates = ['code_sent', 'verifying', 'verified', 'rejected', 'expired'] as const;
+export type IdentificationStatus = (typeof identificationStates)[number];
+export const identificationMachine = {
+  code_sent: ['verifying', 'expired'],
+  verifying: ['verified', 'rejected'],
+  verified: [],
+  rejected: [],
+  expired: [],
+} as const satisfies Machine<IdentificationStatus>;
+
 export const cardStates = ['created', 'pending', 'active', 'failed', 'expired', 'deleted'] as const;
 export type CardStatus = (typeof cardStates)[number];
 export const cardMachine = {

@@ -1,4 +1,5 @@
 import type { Database } from '../store/database.ts';
+import { beneficiaryForm, registerBeneficiary } from './beneficiaries/beneficiaries.ts';
 import {
   chargeSavedCard,
   deleteCard,
@@ -13,10 +14,15 @@ import { expireDue, expireIfDue } from './chores/expiry.ts';
 import { resolveUnsettled } from './chores/janitor.ts';
 import type { EngineContext, EngineDeps, PaymentFollower } from './context.ts';
 import { capturePayment, voidPayment } from './holds/holds.ts';
+import {
+  confirmIdentificationCode,
+  getIdentification,
+  startIdentification,
+} from './identifications/identifications.ts';
 import { createInvoice, getInvoice, revokeInvoice, sendInvoice } from './invoices/invoices.ts';
 import { invoiceFollowsPayment } from './invoices/store.ts';
 import { keyUsage, rotateKeys } from './keys/keys.ts';
-import { balances, verify } from './ledger/store.ts';
+import { balances, ledgerStatement, verify } from './ledger/store.ts';
 import {
   authenticate,
   authenticateByPublicKey,
@@ -37,7 +43,7 @@ import { authenticateThreeDs, continueThreeDs, payWithCard } from './payments/au
 import { applyAuthOutcome } from './payments/authorize-ops.ts';
 import { cancelPayment, createPayment, getPayment, listPayments } from './payments/payments.ts';
 import { finishTestOutcomes, payWithTestMethod } from './payments/test-method.ts';
-import { createPayout, getPayout } from './payouts/payouts.ts';
+import { createPayout, getPayout, listPayouts } from './payouts/payouts.ts';
 import { hitRateLimit, pruneRateLimits } from './rate-limits/rate-limits.ts';
 import { listRefunds, listRefundsOf, refundPayment } from './refunds/refunds.ts';
 import { rebuildStats, statistics } from './stats/stats.ts';
@@ -104,6 +110,7 @@ export function createEngine(given: EngineDeps) {
     // payouts
     createPayout: bind(deps, createPayout),
     getPayout: bind(deps, getPayout),
+    listPayouts: bind(deps, listPayouts),
     // card vault (saved cards, autopay) and master keys
     registerCard: bind(deps, registerCard),
     getCard: bind(deps, getCard),
@@ -117,11 +124,18 @@ export function createEngine(given: EngineDeps) {
     balances: (merchantId: bigint, currency: Parameters<typeof balances>[2]) =>
       balances(deps.database, merchantId, currency),
     verifyLedger: () => verify(deps.database),
+    ledgerStatement: (q: Parameters<typeof ledgerStatement>[1]) => ledgerStatement(deps.database, q),
     statistics: bind(deps, statistics),
     rebuildStats: bind(deps, rebuildStats),
     // notifications as merchants see them
     listDeliveries: bind(deps, listDeliveries),
     hasLaterNotification: bind(deps, hasLaterNotification),
+    // identification of persons (KYC)
+    startIdentification: bind(deps, startIdentification),
+    confirmIdentificationCode: bind(deps, confirmIdentificationCode),
+    getIdentification: bind(deps, getIdentification),
+    registerBeneficiary: bind(deps, registerBeneficiary),
+    beneficiaryForm: bind(deps, beneficiaryForm),
     // background repairs
     expireDue: bind(deps, expireDue),
     expireIfDue: bind(deps, expireIfDue),

@@ -3,6 +3,7 @@ import type { CardBrand } from '../domain/card.ts';
 import type { Currency } from '../domain/currency.ts';
 import type {
   CardStatus,
+  IdentificationStatus,
   InvoiceStatus,
   PaymentStatus,
   PayoutStatus,
@@ -189,6 +190,8 @@ export interface PayoutTable {
   created_at: Int;
   updated_at: Int;
   next_check_at: Int | null;
+  /** 0010_impay_payouts_ident. */
+  origin: Generated<string>;
 }
 
 export interface CardTable {
@@ -327,6 +330,8 @@ export interface DB {
   sim_bank_operations: SimBankOperationTable;
   invoices: InvoiceTable;
   rate_limits: RateLimitTable;
+  identifications: IdentificationTable;
+  beneficiaries: BeneficiaryTable;
 }
 
 /** Requests counted per key and fixed window, shared by every process (0011). */
@@ -346,3 +351,36 @@ export type OutboxRow = Selectable<OutboxTable>;
 export type ServiceRow = Selectable<ServiceTable>;
 export type CardRow = Selectable<CardTable>;
 export type InvoiceRow = Selectable<InvoiceTable>;
+
+/** 0010: a person's identification (ImPay ident/req); the passport form sealed by the vault. */
+export interface IdentificationTable {
+  id: Id;
+  merchant_id: Int;
+  status: IdentificationStatus;
+  person_sealed: string;
+  phone: string | null;
+  code_salt: string | null;
+  code_hash: string | null;
+  code_expires_at: Int | null;
+  code_attempts: Int;
+  rc: string | null;
+  test_mode: Int;
+  created_at: Int;
+  updated_at: Int;
+}
+export type IdentificationRow = Selectable<IdentificationTable>;
+
+/** 0010: a registered beneficiary (ImPay benific/reg); the form sealed by the vault. */
+export interface BeneficiaryTable {
+  id: Id;
+  merchant_id: Int;
+  kind: 'person' | 'sole_trader' | 'company';
+  inn: string | null;
+  kpp: string | null;
+  ogrn: string | null;
+  name: string;
+  form_sealed: string;
+  created_at: Int;
+  updated_at: Int;
+}
+export type BeneficiaryRow = Selectable<BeneficiaryTable>;

@@ -20,7 +20,7 @@ export const signatureOf = (secret: string, body: string): string =>
 
 /** Invoices of this dialect that name a callback URL hear about each status change. */
 export const paymegaNotifier: Notifier = (event) => {
-  if (event.type === 'payout') return [];
+  if (event.type === 'payout' || event.type === 'identification') return [];
   const { payment } = event;
   if (payment.origin !== 'paymega' || !payment.callbackUrl) return [];
   const status = callbackStatusOf(event);

@@ -349,7 +349,7 @@ export const activePaymentStatus = {
  * again stay `process_pending`; a refund's payment event is told by the refund's own event.
  */
 export function callbackStatusOf(event: DomainEvent): PmStatus | null {
-  if (event.type === 'payout') return null;
+  if (event.type === 'payout' || event.type === 'identification') return null;
   const { payment } = event;
   if (event.type === 'refund') {
     if (event.name === 'refund.pending') return 'refund_pending';

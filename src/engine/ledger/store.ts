@@ -174,3 +174,69 @@ export async function mustPost(trx: Tx, entry: Entry, now: number): Promise<void
   const posted = await post(trx, entry, now);
   assert(posted, `ledger entry ${entry.kind} for ${entry.refType} ${entry.refId} would overdraw an account`);
 }
+
+/** One movement of an account, with the account's balance after it. */
+export type StatementLine = {
+  entryId: bigint;
+  at: Date;
+  kind: string;
+  refType: string;
+  refId: bigint;
+  amountMinor: bigint;
+  balanceAfterMinor: bigint;
+};
+
+export type StatementQuery = {
+  merchantId: bigint;
+  currency: Currency;
+  account: AccountKind;
+  fromMs: number;
+  toMs: number;
+  limit: number;
+};
+
+/**
+ * The movements of one account of a merchant in [fromMs, toMs] (inclusive), oldest first. The
+ * balance after each line is the sum of every posting up to it, so it agrees with the books
+ * even for a period that starts long after the first movement.
+ */
+export async function ledgerStatement(database: Database, q: StatementQuery): Promise<StatementLine[]> {
+  const id = accountId(q.merchantId, q.currency, q.account);
+  const movements = database.db
+    .selectFrom('ledger_postings as p')
+    .innerJoin('ledger_entries as e', 'e.id', 'p.entry_id')
+    .where('p.account_id', '=', id);
+  const opening = await movements
+    .select(sql<bigint>`coalesce(sum(p.amount_minor), 0)`.as('total'))
+    .where('e.created_at', '<', BigInt(q.fromMs))
+    .executeTakeFirstOrThrow();
+  const rows = await movements
+    .select([
+      'e.id',
+      'e.created_at',
+      'e.kind',
+      'e.ref_type',
+      'e.ref_id',
+      sql<bigint>`sum(p.amount_minor)`.as('amount'),
+    ])
+    .where('e.created_at', '>=', BigInt(q.fromMs))
+    .where('e.created_at', '<=', BigInt(q.toMs))
+    .groupBy(['e.id', 'e.created_at', 'e.kind', 'e.ref_type', 'e.ref_id'])
+    .orderBy('e.id', 'asc')
+    .limit(q.limit)
+    .execute();
+  let balance = BigInt(opening.total);
+  return rows.map((r) => {
+    const amountMinor = BigInt(r.amount);
+    balance += amountMinor;
+    return {
+      entryId: r.id,
+      at: new Date(Number(r.created_at)),
+      kind: r.kind,
+      refType: r.ref_type,
+      refId: r.ref_id,
+      amountMinor,
+      balanceAfterMinor: balance,
+    };
+  });
+}

@@ -1,3 +1,4 @@
+import type { Identification } from '../identifications/view.ts';
 import type { Invoice } from '../invoices/view.ts';
 import type { Payment } from '../payments/view.ts';
 import type { Payout } from '../payouts/view.ts';
@@ -12,7 +13,9 @@ export type DomainEvent =
   | { type: 'payment'; name: string; payment: Payment }
   | { type: 'refund'; name: string; refund: Refund; payment: Payment }
   | { type: 'payout'; name: string; payout: Payout }
-  | { type: 'invoice'; name: string; invoice: Invoice; payment: Payment };
+  | { type: 'invoice'; name: string; invoice: Invoice; payment: Payment }
+  /** A person's identification reached a verdict (`identification.verified` / `.rejected`). */
+  | { type: 'identification'; name: string; identification: Identification };
 
 export type Notification = {
   /** The delivery handler that sends it, e.g. `callback.paymega`, `email`. */

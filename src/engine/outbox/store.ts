@@ -12,6 +12,12 @@ function refOf(event: DomainEvent): { merchantId: bigint; refType: string; refId
       return { merchantId: event.payout.merchantId, refType: 'payout', refId: event.payout.id };
     case 'invoice':
       return { merchantId: event.payment.merchantId, refType: 'payment', refId: event.payment.id };
+    case 'identification':
+      return {
+        merchantId: event.identification.merchantId,
+        refType: 'identification',
+        refId: event.identification.id,
+      };
   }
 }
 

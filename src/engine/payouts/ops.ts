@@ -1,5 +1,5 @@
 import type { ConnectorOutcome, PayoutDestination } from '../../acquiring/connector.ts';
-import { cardView, normalizePan } from '../../domain/card.ts';
+import { cardBrand, cardView, maskPan, normalizePan } from '../../domain/card.ts';
 import { type EngineError, engineError } from '../../domain/errors.ts';
 import { feeFor, noFee } from '../../domain/fees.ts';
 import { fail, ok, type Result } from '../../domain/result.ts';
@@ -66,6 +66,12 @@ function describe(destination: PayoutDestination, now: Date): Result<Described, 
       details: { mask: view.mask, brand: view.brand, holder: view.holder },
     });
   }
+  if (destination.kind === 'card_number') {
+    const pan = normalizePan(destination.pan.reveal());
+    if (!pan.ok) return fail(engineError('invalid_card', { field: 'pan', detail: pan.error }));
+    const mask = maskPan(pan.value);
+    return ok({ kind: 'card', mask, details: { mask, brand: cardBrand(pan.value), holder: '' } });
+  }
   if (!/^\d{20}$/.test(destination.account))
     return fail(engineError('invalid_argument', { field: 'account', detail: '20 digits' }));
   if (!/^\d{9}$/.test(destination.bic))
@@ -80,6 +86,11 @@ function describe(destination: PayoutDestination, now: Date): Result<Described, 
     name: destination.name,
   };
   if (destination.inn) details.inn = destination.inn;
+  if (destination.kpp) details.kpp = destination.kpp;
+  if (destination.purpose) details.purpose = destination.purpose;
+  if (destination.payee) details.payee = destination.payee;
+  // a tax transfer keeps its payment order's fields, flat, beside the account's
+  for (const [field, value] of Object.entries(destination.tax ?? {})) details[`tax.${field}`] = value;
   return ok({
     kind: 'account',
     mask: `${destination.account.slice(0, 5)}***${destination.account.slice(-4)}`,
@@ -159,6 +170,13 @@ async function reserve(
           return fail(engineError('exists_with_different_currency', { field: 'currency' }));
         if (existing.amount_minor !== cmd.amountMinor)
           return fail(engineError('exists_with_different_amount', { field: 'amount' }));
+        // the same extid for another payee (or another kind of payout) is another request
+        if (
+          existing.destination_kind !== dest.kind ||
+          existing.destination_mask !== dest.mask ||
+          existing.origin !== (cmd.origin ?? 'core')
+        )
+          return fail(engineError('exists_with_different_request', { field: 'destination' }));
         return ok({ row: existing, fresh: false });
       }
     }
@@ -186,6 +204,7 @@ async function reserve(
         card_id: dest.cardId ?? null,
         test_mode: cmd.testMode ? 1 : 0,
         connector: deps.defaultConnector,
+        origin: cmd.origin ?? 'core',
         created_at: now,
         updated_at: now,
       })

@@ -42,3 +42,15 @@ export async function getPayout(
   const row = await findPayout(deps.database, merchantId, ref);
   return row ? toPayout(row) : null;
 }
+
+export type PayoutQuery = { merchantId: bigint; from?: Date; to?: Date; limit?: number };
+
+/** A merchant's payouts made in [from, to), newest first, at most `limit` (capped). */
+export async function listPayouts(deps: EngineContext, q: PayoutQuery): Promise<Payout[]> {
+  const limit = Math.min(Math.max(q.limit ?? 50, 1), limits.pageSizeMax);
+  let query = deps.database.db.selectFrom('payouts').selectAll().where('merchant_id', '=', q.merchantId);
+  if (q.from) query = query.where('created_at', '>=', BigInt(q.from.getTime()));
+  if (q.to) query = query.where('created_at', '<', BigInt(q.to.getTime()));
+  const rows = await query.orderBy('id', 'desc').limit(limit).execute();
+  return rows.map(toPayout);
+}

@@ -17,6 +17,8 @@ export type Payout = {
   /** The vault card paid out to, for `saved_card` payouts. */
   cardId: bigint | null;
   testMode: boolean;
+  /** The API that made it (`impay`, or `core`): whose callbacks announce it. */
+  origin: string;
   rc: string | null;
   bankRef: string | null;
   declineReason: string | null;
@@ -37,6 +39,7 @@ export const toPayout = (row: PayoutRow): Payout => ({
   destination: JSON.parse(row.destination),
   cardId: row.card_id,
   testMode: row.test_mode === 1n,
+  origin: row.origin,
   rc: row.rc,
   bankRef: row.bank_ref,
   declineReason: row.decline_reason,
@@ -54,4 +57,6 @@ export type PayoutCmd = {
   currency: Currency;
   destination: PayoutTarget;
   testMode?: boolean;
+  /** The API that makes it; `core` when absent. */
+  origin?: string;
 };

@@ -6,6 +6,7 @@ import { invoices } from './0004_invoices.ts';
 import { moneyPaths } from './0005_money_paths.ts';
 import { amountCheckMigration } from './0006_amount_checks.ts';
 import { masterKeyChecks } from './0007_master_key_checks.ts';
+import { impayPayoutsIdent } from './0010_impay_payouts_ident.ts';
 import { hardening } from './0011_hardening.ts';
 
 /**
@@ -20,6 +21,7 @@ export function migrations(flavor: Flavor): Record<string, Migration> {
     '0005_money_paths': moneyPaths(),
     '0006_amount_checks': amountCheckMigration(flavor),
     '0007_master_key_checks': masterKeyChecks(),
+    '0010_impay_payouts_ident': impayPayoutsIdent(flavor),
     '0011_hardening': hardening(),
   };
 }
