@@ -69,6 +69,10 @@ export const pkDialectFail = {
   export_type: failOf('Неподдерживаемый тип файла экспорта.'),
   payment_not_two_stage: failOf('Платёж не является двухстадийным.'),
   form_sign: failOf('Неверная подпись формы.'),
+  unauthorized: failOf('Неверный логин или пароль.'),
+  unknown_method: failOf('Неизвестный метод API.'),
+  bad_request: failOf('Неверный формат запроса.'),
+  internal: failOf('Внутренняя ошибка сервера, повторите запрос позже.'),
 } as const satisfies Record<string, PkFail>;
 export type PkDialectFailCode = keyof typeof pkDialectFail;
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Currency } from '../../domain/currency.ts';
 import { type EngineError, engineError } from '../../domain/errors.ts';
 import type { FeeSchedule } from '../../domain/fees.ts';
@@ -394,12 +395,23 @@ export async function createUser(
   return ok({ id: row.id, merchantId: row.merchant_id, login: row.login, role: row.role });
 }
 
-export async function verifyUser(deps: EngineDeps, login: string, password: string): Promise<User | null> {
+/**
+ * A user who proved the password. `stamp` changes whenever the password does (a digest of its
+ * hash): tokens derived from it (PayKeeper's security token) die with the old password.
+ */
+export type VerifiedUser = User & { stamp: string };
+
+export async function verifyUser(
+  deps: EngineDeps,
+  login: string,
+  password: string,
+): Promise<VerifiedUser | null> {
   const row = await deps.database.db
     .selectFrom('users')
     .selectAll()
     .where('login', '=', login)
     .executeTakeFirst();
   if (!row || !(await verifyPassword(password, row.password_hash))) return null;
-  return { id: row.id, merchantId: row.merchant_id, login: row.login, role: row.role };
+  const stamp = createHash('sha256').update(row.password_hash).digest('hex').slice(0, 32);
+  return { id: row.id, merchantId: row.merchant_id, login: row.login, role: row.role, stamp };
 }
