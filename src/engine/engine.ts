@@ -35,8 +35,16 @@ import { listDeliveries } from './outbox/deliveries.ts';
 import { continueThreeDs, payWithCard } from './payments/authorize.ts';
 import { applyAuthOutcome } from './payments/authorize-ops.ts';
 import { cancelPayment, createPayment, getPayment, listPayments } from './payments/payments.ts';
+import {
+  countRegistry,
+  declineCounts,
+  getRegistryEntry,
+  listRegistry,
+  noticeSums,
+} from './payments/registry.ts';
 import { payWithTestMethod } from './payments/test-method.ts';
 import { createPayout, getPayout } from './payouts/payouts.ts';
+import { recordReceipt } from './receipts/receipts.ts';
 import { listRefunds, listRefundsOf, refundPayment } from './refunds/refunds.ts';
 import { rebuildStats, statistics } from './stats/stats.ts';
 import { statsFollowPayment } from './stats/store.ts';
@@ -92,6 +100,13 @@ export function createEngine(given: EngineDeps) {
     refundPayment: bind(deps, refundPayment),
     listRefunds: bind(deps, listRefunds),
     listRefundsOf: bind(deps, listRefundsOf),
+    // the registry as cabinets read it (PayKeeper): filters over notification state, counts
+    listRegistry: bind(deps, listRegistry),
+    countRegistry: bind(deps, countRegistry),
+    getRegistryEntry: bind(deps, getRegistryEntry),
+    noticeSums: bind(deps, noticeSums),
+    declineCounts: bind(deps, declineCounts),
+    recordReceipt: bind(deps, recordReceipt),
     // invoices (bills)
     createInvoice: bind(deps, createInvoice),
     getInvoice: bind(deps, getInvoice),

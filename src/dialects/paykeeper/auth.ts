@@ -57,7 +57,7 @@ export async function authenticateBasic(host: DialectHost, req: FastifyRequest):
       id: user.id,
       login: user.login,
       admin: user.role === 'admin',
-      refunds: { allowed: false, perDay: 0 },
+      refunds: user.refunds,
       stamp: user.stamp,
     },
   };

@@ -47,6 +47,7 @@ export const pkEngineFail = {
   attempts_exhausted: failOf('Исчерпано число попыток оплаты.'),
   capture_exceeds_authorized: failOf('Сумма списания превышает заблокированную сумму.'),
   refund_exceeds_captured: failOf('Сумма возврата превышает остаток платежа.'),
+  refund_limit_reached: failOf('Превышено допустимое количество возвратов за сутки.'),
   insufficient_balance: failOf('Недостаточно средств на балансе для возврата.'),
   currency_mismatch: failOf('Валюта не совпадает с валютой платежа.'),
   declined: failOf('Операция отклонена банком.'),
