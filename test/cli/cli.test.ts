@@ -307,8 +307,16 @@ describe('kopek CLI', { concurrency: true }, () => {
       assert.equal(operator.code, 0, operator.stderr);
       assert.equal(operator.stdout, 'user op@shop (operator) created\n');
       const refunder = await kopek(
-        ['user', 'create', '--login', 'refunder', '--password', 'long enough', '--merchant', merchantId]
-          .concat(['--refunds', '--refunds-per-day', '3', '-d', database]),
+        [
+          'user',
+          'create',
+          '--login',
+          'refunder',
+          '--password',
+          'long enough',
+          '--merchant',
+          merchantId,
+        ].concat(['--refunds', '--refunds-per-day', '3', '-d', database]),
         { dataDir },
       );
       assert.equal(refunder.code, 0, refunder.stderr);

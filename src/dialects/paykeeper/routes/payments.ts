@@ -5,7 +5,14 @@ import { checkCartTotal } from '../cart.ts';
 import { informerChannel } from '../channels.ts';
 import { printPkDatetime, printPkDay } from '../dates.ts';
 import { type PkPaymentFacts, paymentRow } from '../documents.ts';
-import { amountFail, cartFail, fieldProblemFail, pkDialectFail, pkEngineFail, reverseFail } from '../errors.ts';
+import {
+  amountFail,
+  cartFail,
+  fieldProblemFail,
+  pkDialectFail,
+  pkEngineFail,
+  reverseFail,
+} from '../errors.ts';
 import {
   pkPaymentStatus,
   pkRefundStatusTable,
@@ -273,7 +280,9 @@ const receiptPrint: PkHandler = async (call) => {
   if (payment.paidAt === null) return failWith(pkEngineFail.illegal_transition);
   const sum = pkAmount.print(payment.capturedMinor);
   // the one line a payment without a cart of its own is receipted as
-  const cart = [{ name: (payment.description || 'Оплата').slice(0, 128), price: sum, quantity: 1, sum, tax: 'none' }];
+  const cart = [
+    { name: (payment.description || 'Оплата').slice(0, 128), price: sum, quantity: 1, sum, tax: 'none' },
+  ];
   const receipt = orFail(
     await call.host.engine.recordReceipt({
       merchantId: call.merchant.id,
