@@ -5,12 +5,13 @@ import type { PkRoute } from '../route.ts';
 import { createFormRoutes } from './create-form.ts';
 import { informerRoutes } from './informer.ts';
 import { invoiceRoutes } from './invoices.ts';
+import { openApiRoutes } from './openapi.ts';
 import { paymentRoutes } from './payments.ts';
 import { statsRoutes } from './stats.ts';
 import { tokenRoutes } from './token.ts';
 
 /** Every PayKeeper route; a route file adds its list here in one line. */
-export const pkRoutes: readonly PkRoute[] = [
+const apiRoutes: readonly PkRoute[] = [
   ...tokenRoutes,
   ...statsRoutes,
   ...paymentRoutes,
@@ -18,6 +19,8 @@ export const pkRoutes: readonly PkRoute[] = [
   ...createFormRoutes,
   ...informerRoutes,
 ];
+
+export const pkRoutes: readonly PkRoute[] = [...apiRoutes, ...openApiRoutes(apiRoutes)];
 
 /** The PayKeeper dialect at the root paths the spec uses, registered by web/app.ts. */
 export const paykeeperPlugin: FastifyPluginAsync<{ gateway: DialectHost }> = async (app, { gateway }) => {
