@@ -1,3 +1,4 @@
+import type { DeclineReason } from '../../acquiring/connector.ts';
 import { limits } from '../../domain/limits.ts';
 import { fail, ok, type Result } from '../../domain/result.ts';
 import type { InvoiceStatus, PaymentStatus, RefundStatus } from '../../domain/states.ts';
@@ -270,7 +271,7 @@ export const pkCurrency = (currency: string): string => (currency === 'RUB' ? 'R
 
 // ---- decline reasons (COMPAT.md errors/total) ----
 
-export const pkDeclineDescriptions: Readonly<Record<string, string>> = {
+export const pkDeclineDescriptions = {
   do_not_honor: 'Отказ банка-эмитента.',
   insufficient_funds: 'Недостаточно средств на карте.',
   expired_card: 'Истёк срок действия карты.',
@@ -280,6 +281,8 @@ export const pkDeclineDescriptions: Readonly<Record<string, string>> = {
   processing_error: 'Ошибка обработки платежа.',
   authentication_failed: 'Не пройдена проверка 3-D Secure.',
   not_permitted: 'Операция запрещена для карты.',
-};
+} as const satisfies Record<DeclineReason, string>;
+
+/** A bank's reason in the cabinet's words; a reason another bank invents reads as a plain refusal. */
 export const declineDescriptionOf = (reason: string): string =>
-  pkDeclineDescriptions[reason] ?? 'Платёж отклонён.';
+  (pkDeclineDescriptions as Readonly<Record<string, string>>)[reason] ?? 'Платёж отклонён.';

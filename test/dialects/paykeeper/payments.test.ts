@@ -283,6 +283,44 @@ for (const flavor of await testFlavors()) {
       assert.deepEqual([row.status, row.refund_amount], ['refunded', '100.00']);
     });
 
+    it('takes a refund_cart that adds up to the refund, and keeps it as a receipt', async () => {
+      const p = await paid(gw.engine, shop.merchantId, { amountMinor: 30_00n });
+      const token = await tokenOf(app, refunder);
+      const line = (sum: string) =>
+        JSON.stringify([{ name: 'Товар', price: sum, quantity: 1, sum, tax: 'none' }]);
+      const wrong = await post(app, refunder, '/change/payment/reverse/', {
+        id: String(p.id),
+        amount: '10.00',
+        refund_cart: line('9.00'),
+        token,
+      });
+      assert.equal(wrong.json().result, 'fail');
+      assert.match(wrong.json().msg, /Корзина/);
+      const fullWrong = await post(app, refunder, '/change/payment/reverse/', {
+        id: String(p.id),
+        partial: 'false',
+        refund_cart: line('10.00'),
+        token,
+      });
+      assert.equal(fullWrong.json().result, 'fail');
+      const right = await post(app, refunder, '/change/payment/reverse/', {
+        id: String(p.id),
+        amount: '10.00',
+        refund_cart: line('10.00'),
+        token,
+      });
+      assert.deepEqual(right.json(), { result: 'success' });
+      const receipts = await gw.database.db
+        .selectFrom('receipts')
+        .selectAll()
+        .where('payment_id', '=', p.id)
+        .execute();
+      assert.deepEqual(
+        receipts.map((r) => [r.kind, JSON.parse(r.cart)[0].name]),
+        [['refund', 'Товар']],
+      );
+    });
+
     it('refuses refunds to users without the right, past their daily count, and without a token', async () => {
       const p = await paid(gw.engine, shop.merchantId, { amountMinor: 50_00n });
       const viewerToken = await tokenOf(app, viewer);

@@ -195,6 +195,21 @@ for (const flavor of await testFlavors()) {
       assert.equal(badUrl.json().result, 'fail');
     });
 
+    it('serves its OpenAPI document, listing the operations answered', async () => {
+      const res = await app.inject({ method: 'GET', url: '/info/openapi.json' });
+      assert.equal(res.statusCode, 200);
+      const doc = res.json();
+      assert.equal(doc.openapi, '3.1.0');
+      assert.ok(doc.paths['/info/settings/token/'].get);
+      assert.ok(doc.paths['/change/payment/reverse/'].post.requestBody);
+      assert.ok(
+        doc.paths['/info/payments/bydate/'].get.parameters.some(
+          (p: { name: string }) => p.name === 'status[]',
+        ),
+      );
+      assert.equal(doc.paths['/export/payments/'], undefined); // not answered here
+    });
+
     it('serves public routes without auth or token', async () => {
       const res = await probe.inject({
         method: 'POST',

@@ -1,7 +1,7 @@
 import type { RegistryEntry } from '../../../engine/payments/registry.ts';
 import type { Payment } from '../../../engine/payments/view.ts';
 import { pkAmount } from '../amounts.ts';
-import { checkCartTotal } from '../cart.ts';
+import { type CartLine, checkCartTotal } from '../cart.ts';
 import { informerChannel } from '../channels.ts';
 import { printPkDatetime, printPkDay } from '../dates.ts';
 import { type PkPaymentFacts, paymentRow } from '../documents.ts';
@@ -182,6 +182,17 @@ const refunds: PkHandler = async (call) => {
   });
 };
 
+/** A cart line as a receipt keeps it: PayKeeper's field names, amounts as two-decimal text. */
+const receiptLine = (l: CartLine) => ({
+  name: l.name,
+  price: pkAmount.print(l.priceMinor),
+  quantity: l.quantity,
+  sum: pkAmount.print(l.sumMinor),
+  tax: l.tax,
+  ...(l.itemType !== null && { item_type: l.itemType }),
+  ...(l.paymentType !== null && { payment_type: l.paymentType }),
+});
+
 /** 2.8: rights first, then the plan against what remains; the engine's conditional UPDATE settles races. */
 const reverse: PkHandler = async (call) => {
   const { user, params: p, host } = call;
@@ -224,7 +235,7 @@ const reverse: PkHandler = async (call) => {
       merchantId: call.merchant.id,
       paymentId: payment.id,
       kind: 'refund',
-      cart: cmd.refundCart,
+      cart: cmd.refundCart.map(receiptLine),
     });
   return { result: 'success' };
 };
