@@ -34,6 +34,7 @@ import {
 import { listDeliveries } from './outbox/deliveries.ts';
 import { continueThreeDs, payWithCard } from './payments/authorize.ts';
 import { applyAuthOutcome } from './payments/authorize-ops.ts';
+import { listPaymentRequests, logPaymentRequest } from './payments/http-log.ts';
 import { cancelPayment, createPayment, getPayment, listPayments } from './payments/payments.ts';
 import {
   countRegistry,
@@ -107,6 +108,8 @@ export function createEngine(given: EngineDeps) {
     noticeSums: bind(deps, noticeSums),
     declineCounts: bind(deps, declineCounts),
     recordReceipt: bind(deps, recordReceipt),
+    logPaymentRequest: bind(deps, logPaymentRequest),
+    listPaymentRequests: bind(deps, listPaymentRequests),
     // invoices (bills)
     createInvoice: bind(deps, createInvoice),
     getInvoice: bind(deps, getInvoice),

@@ -177,6 +177,18 @@ export interface UserRefundDayTable {
   count: Int;
 }
 
+/** A request at one of a payment's pages (0012, PayKeeper 2.6); card fields never kept. */
+export interface PaymentHttpLogTable {
+  id: Id;
+  merchant_id: Int;
+  payment_id: Int;
+  method: string;
+  uri: string;
+  ip: string;
+  body: string;
+  created_at: Int;
+}
+
 /** A 54-FZ receipt the cabinet printed (0012). */
 export interface ReceiptTable {
   id: Id;
@@ -347,6 +359,7 @@ export interface DB {
   invoices: InvoiceTable;
   user_refund_days: UserRefundDayTable;
   receipts: ReceiptTable;
+  payment_http_log: PaymentHttpLogTable;
 }
 
 export type PaymentRow = Selectable<PaymentTable>;

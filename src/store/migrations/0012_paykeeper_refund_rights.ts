@@ -12,6 +12,7 @@ import { idTable } from './id-table.ts';
  * - `receipts`: the 54-FZ receipts the cabinet prints (no fiscal operator is connected; the
  *   row is the receipt).
  * - The informer's outbox rows are looked up by payment and channel.
+ * - `payment_http_log`: the payer's requests at a payment's pages (spec 2.6), card fields left out.
  */
 export const paykeeperRefundRights = (flavor: Flavor): Migration => ({
   // biome-ignore lint/suspicious/noExplicitAny: migrations run before the typed schema exists
@@ -38,6 +39,20 @@ export const paykeeperRefundRights = (flavor: Flavor): Migration => ({
       .addColumn('created_at', 'bigint', (c) => c.notNull())
       .execute();
     await db.schema.createIndex('receipts_payment').on('receipts').column('payment_id').execute();
+    await idTable(db, flavor, 'payment_http_log')
+      .addColumn('merchant_id', 'bigint', (c) => c.notNull().references('merchants.id'))
+      .addColumn('payment_id', 'bigint', (c) => c.notNull().references('payments.id'))
+      .addColumn('method', 'text', (c) => c.notNull())
+      .addColumn('uri', 'text', (c) => c.notNull())
+      .addColumn('ip', 'text', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('payment_http_log_payment')
+      .on('payment_http_log')
+      .column('payment_id')
+      .execute();
     await db.schema
       .createIndex('outbox_channel_ref')
       .on('outbox')

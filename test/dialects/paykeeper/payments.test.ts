@@ -5,6 +5,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { FastifyInstance } from 'fastify';
 import { pkDialectFail, pkEngineFail } from '../../../src/dialects/paykeeper/errors.ts';
 import {
+  HttpLog,
   PaymentById,
   PaymentList,
   PaymentOptions,
@@ -17,6 +18,7 @@ import { buildApp } from '../../../src/web/app.ts';
 import { testFlavors } from '../../helpers/databases.ts';
 import { assertLedgerBalanced, paid, payment, unwrap } from '../../helpers/fixtures.ts';
 import { type TestGateway, testGateway } from '../../helpers/gateway.ts';
+import { goodCard, PageClient } from '../../web/pages-helpers.ts';
 import { get, type Login, type PkCreds, pkMerchant, post, tokenOf } from './helpers.ts';
 
 /** Payments over HTTP (spec 2.1–2.8, COMPAT.md search, capture, receipt/print) on both databases. */
@@ -230,6 +232,33 @@ for (const flavor of await testFlavors()) {
         `/info/payments/bydatecount/?start=${today}&end=${today}&status[]=pending`,
       );
       assert.deepEqual(filtered.json().fullcount, [{ count: '1' }]);
+    });
+
+    it("logs the payer's requests at the payment's pages, never the card (2.6)", async () => {
+      const p = await payment(gw.engine, shop.merchantId, { amountMinor: 12_00n });
+      const payer = new PageClient(app);
+      const res = await payer.pay(p.publicId, { pan: '4111 1111 1111 1111', ...goodCard });
+      assert.ok(res.statusCode < 500, res.body);
+      const log = (await get(app, shop, `/info/httplog/byid/?id=${p.id}`)).json();
+      assertShape(HttpLog, log);
+      assert.deepEqual(
+        log.map((r: { request_method: string; request_uri: string }) => [r.request_method, r.request_uri]),
+        [
+          ['GET', `/pay/${p.publicId}`],
+          ['POST', `/pay/${p.publicId}`],
+        ],
+      );
+      assert.equal(log[1].ip, payer.ip);
+      assert.equal(log[1].datetime, '2026-11-23 12:00:00');
+      const raw = JSON.stringify(log);
+      for (const body of log.map((r: { body: string }) => r.body))
+        for (const secret of ['4111', 'cvc', 'holder', 'IVAN', 'exp', 'csrf', 'pan'])
+          assert.ok(!body.includes(secret), secret);
+      assert.ok(!raw.includes('4111'));
+      assert.deepEqual(
+        (await get(app, rival, `/info/httplog/byid/?id=${p.id}`)).json(),
+        pkEngineFail.payment_not_found,
+      );
     });
 
     it('gives options and params of a payment', async () => {

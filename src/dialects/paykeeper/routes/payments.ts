@@ -162,6 +162,21 @@ const params: PkHandler = async (call) => {
   }));
 };
 
+/** 2.6: the requests the payment's pages received (web/pages/http-log.ts), card fields left out. */
+const httpLog: PkHandler = async (call) => {
+  const { payment } = await entryOf(call);
+  const requests = await call.host.engine.listPaymentRequests(call.merchant.id, payment.id);
+  return requests.map((r) => ({
+    id: r.id.toString(),
+    payment_id: r.paymentId.toString(),
+    request_method: r.method,
+    request_uri: r.uri,
+    ip: r.ip,
+    body: r.body,
+    datetime: printPkDatetime(r.at),
+  }));
+};
+
 /** 2.7: each refund with its number, who asked, and what remained after it. */
 const refunds: PkHandler = async (call) => {
   const { payment } = await entryOf(call);
@@ -311,6 +326,7 @@ export const paymentRoutes: readonly PkRoute[] = [
   { method: 'GET', path: '/info/payments/byid/', handler: byId },
   { method: 'GET', path: '/info/options/byid/', handler: options },
   { method: 'GET', path: '/info/params/byid/', handler: params },
+  { method: 'GET', path: '/info/httplog/byid/', handler: httpLog },
   { method: 'GET', path: '/info/refunds/bypaymentid/', handler: refunds },
   { method: 'POST', path: '/change/payment/reverse/', handler: reverse },
   { method: 'GET', path: '/info/payments/search/', handler: search },
