@@ -12,8 +12,7 @@ import { basic, get, type Login, type PkCreds, pkMerchant, post, tokenOf } from 
  * replayed: the request as the spec writes it (payment system ids replaced by the merchant's,
  * since they are per merchant), the answer compared with the spec's example field by field —
  * the same keys, the same JSON types, and the same values where the facts are the spec's
- * (the clock is set to the example's moment). 2.6 (httplog) and 2.9 (repeatcnt) are not
- * answered by this part (see the README).
+ * (the clock is set to the example's moment). 2.9 (repeatcnt) belongs to the informer.
  */
 
 const examples = {
@@ -92,6 +91,17 @@ const examples = {
     RESULT_CODE: '000',
   },
   '2.5': [{ id: '189445', payment_id: '97445', field: 'RESULT', value: 'OK' }],
+  '2.6': [
+    {
+      id: '32',
+      payment_id: '5',
+      request_method: 'GET',
+      request_uri: '/external/',
+      ip: '62.76.178.170',
+      body: '',
+      datetime: '2012-08-30 15:42:58',
+    },
+  ],
   '2.7': [
     {
       id: '1',
@@ -299,6 +309,15 @@ for (const flavor of await testFlavors()) {
       assert.ok(
         params.some((p: { field: string; value: string }) => p.field === 'RESULT' && p.value === 'OK'),
       );
+    });
+
+    it('2.6 /info/httplog/byid/', async () => {
+      const publicId = (await gw.engine.getPayment({ id: ids['2.1']! }, shop.merchantId))!.publicId;
+      await app.inject({ method: 'GET', url: `/pay/${publicId}`, remoteAddress: '62.76.178.170' });
+      const log = (await get(app, shop, `/info/httplog/byid/?id=${ids['2.1']}`)).json();
+      assertLike(log, examples['2.6'], '2.6');
+      assertValues(log[0], examples['2.6'][0], ['id', 'payment_id', 'request_uri', 'datetime']);
+      assert.equal(log[0].request_uri, `/pay/${publicId}`);
     });
 
     it('2.8 /change/payment/reverse/ then 2.7 /info/refunds/bypaymentid/', async () => {
