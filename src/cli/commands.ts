@@ -289,9 +289,11 @@ ${databaseHelp}`,
 const userCreate: Command = {
   name: 'user create',
   summary: 'create a cabinet user (merchant operator or platform admin)',
-  help: `Usage: kopek user create --login L --password P [--merchant ID] [--role admin|operator] [--database D]
+  help: `Usage: kopek user create --login L --password P [--merchant ID] [--role admin|operator]
+                         [--refunds [--refunds-per-day N]] [--database D]
 
-Without --merchant the user is a platform administrator.
+Without --merchant the user is a platform administrator. --refunds lets the user refund
+payments in the PayKeeper cabinet API, at most N a (Moscow) day with --refunds-per-day.
 
 ${databaseHelp}`,
   options: {
@@ -300,6 +302,8 @@ ${databaseHelp}`,
     password: { type: 'string' },
     merchant: { type: 'string' },
     role: { type: 'string' },
+    refunds: { type: 'boolean' },
+    'refunds-per-day': { type: 'string' },
   },
   async run(values) {
     if (typeof values.login !== 'string' || typeof values.password !== 'string') {
@@ -316,6 +320,15 @@ ${databaseHelp}`,
       console.error('kopek user create: --role is admin or operator');
       return 2;
     }
+    const perDayText = values['refunds-per-day'];
+    if (perDayText !== undefined && (values.refunds !== true || !/^[1-9]\d{0,6}$/.test(String(perDayText)))) {
+      console.error('kopek user create: --refunds-per-day takes a count from 1, with --refunds');
+      return 2;
+    }
+    const refunds = {
+      allowed: values.refunds === true,
+      perDay: perDayText === undefined ? null : Number(perDayText),
+    };
     const gateway = await openCommand(values);
     try {
       if (merchantId && !(await gateway.engine.getMerchant(BigInt(merchantId)))) {
@@ -327,6 +340,7 @@ ${databaseHelp}`,
         login: values.login,
         password: values.password,
         role,
+        refunds,
       });
       if (!made.ok) {
         console.error(
@@ -334,7 +348,10 @@ ${databaseHelp}`,
         );
         return 1;
       }
-      console.log(`user ${made.value.login} (${made.value.role}) created`);
+      const rights = !refunds.allowed
+        ? ''
+        : `, refunds ${refunds.perDay === null ? 'without a daily limit' : `up to ${refunds.perDay} a day`}`;
+      console.log(`user ${made.value.login} (${made.value.role}${rights}) created`);
       return 0;
     } finally {
       await gateway.close();

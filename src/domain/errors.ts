@@ -29,6 +29,8 @@ export const engineErrors = [
   'attempts_exhausted',
   'capture_exceeds_authorized',
   'refund_exceeds_captured',
+  /** The user who asked has made all the refunds a day allows. */
+  'refund_limit_reached',
   'insufficient_balance',
   'currency_mismatch',
   // bank

@@ -41,10 +41,19 @@ import {
 import { hasLaterNotification, listDeliveries } from './outbox/deliveries.ts';
 import { authenticateThreeDs, continueThreeDs, payWithCard } from './payments/authorize.ts';
 import { applyAuthOutcome } from './payments/authorize-ops.ts';
+import { listPaymentRequests, logPaymentRequest } from './payments/http-log.ts';
 import { cancelPayment, createPayment, getPayment, listPayments } from './payments/payments.ts';
+import {
+  countRegistry,
+  declineCounts,
+  getRegistryEntry,
+  listRegistry,
+  noticeSums,
+} from './payments/registry.ts';
 import { finishTestOutcomes, payWithTestMethod } from './payments/test-method.ts';
 import { createPayout, getPayout, listPayouts } from './payouts/payouts.ts';
 import { hitRateLimit, pruneRateLimits } from './rate-limits/rate-limits.ts';
+import { recordReceipt } from './receipts/receipts.ts';
 import { listRefunds, listRefundsOf, refundPayment } from './refunds/refunds.ts';
 import { rebuildStats, statistics } from './stats/stats.ts';
 import { statsFollowPayment } from './stats/store.ts';
@@ -102,6 +111,15 @@ export function createEngine(given: EngineDeps) {
     refundPayment: bind(deps, refundPayment),
     listRefunds: bind(deps, listRefunds),
     listRefundsOf: bind(deps, listRefundsOf),
+    // the registry as cabinets read it (PayKeeper): filters over notification state, counts
+    listRegistry: bind(deps, listRegistry),
+    countRegistry: bind(deps, countRegistry),
+    getRegistryEntry: bind(deps, getRegistryEntry),
+    noticeSums: bind(deps, noticeSums),
+    declineCounts: bind(deps, declineCounts),
+    recordReceipt: bind(deps, recordReceipt),
+    logPaymentRequest: bind(deps, logPaymentRequest),
+    listPaymentRequests: bind(deps, listPaymentRequests),
     // invoices (bills)
     createInvoice: bind(deps, createInvoice),
     getInvoice: bind(deps, getInvoice),

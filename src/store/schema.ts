@@ -52,6 +52,9 @@ export interface UserTable {
   password_hash: string;
   role: 'admin' | 'operator';
   created_at: Int;
+  /** PayKeeper refund rights (0012): allowed at all (0/1), and how many a Moscow day (null: no limit). */
+  refunds_allowed: ColumnType<bigint, bigint | number | undefined, bigint | number>;
+  refunds_per_day: ColumnType<bigint | null, bigint | number | null | undefined, bigint | number | null>;
 }
 
 export interface ServiceTable {
@@ -167,6 +170,38 @@ export interface RefundTable {
   /** The part of the payment's fee this refund gives back (0005_money_paths). */
   fee_minor: Int;
   next_check_at: Int | null;
+  /** Who asked for the refund (0012): the cabinet user, and the login as it was (null: not said). */
+  user_id: ColumnType<bigint | null, bigint | null | undefined, bigint | null>;
+  initiated_by: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** A user's refunds on one Moscow day (0012): the daily limit's counter. */
+export interface UserRefundDayTable {
+  user_id: Int;
+  day: string;
+  count: Int;
+}
+
+/** A request at one of a payment's pages (0012, PayKeeper 2.6); card fields never kept. */
+export interface PaymentHttpLogTable {
+  id: Id;
+  merchant_id: Int;
+  payment_id: Int;
+  method: string;
+  uri: string;
+  ip: string;
+  body: string;
+  created_at: Int;
+}
+
+/** A 54-FZ receipt the cabinet printed (0012). */
+export interface ReceiptTable {
+  id: Id;
+  merchant_id: Int;
+  payment_id: Int;
+  kind: string;
+  cart: Json;
+  created_at: Int;
 }
 
 export interface PayoutTable {
@@ -332,6 +367,9 @@ export interface DB {
   rate_limits: RateLimitTable;
   identifications: IdentificationTable;
   beneficiaries: BeneficiaryTable;
+  user_refund_days: UserRefundDayTable;
+  receipts: ReceiptTable;
+  payment_http_log: PaymentHttpLogTable;
 }
 
 /** Requests counted per key and fixed window, shared by every process (0011). */

@@ -317,6 +317,21 @@ describe('kopek CLI', { concurrency: true }, () => {
       );
       assert.equal(operator.code, 0, operator.stderr);
       assert.equal(operator.stdout, 'user op@shop (operator) created\n');
+      const refunder = await kopek(
+        [
+          'user',
+          'create',
+          '--login',
+          'refunder',
+          '--password',
+          'long enough',
+          '--merchant',
+          merchantId,
+        ].concat(['--refunds', '--refunds-per-day', '3', '-d', database]),
+        { dataDir },
+      );
+      assert.equal(refunder.code, 0, refunder.stderr);
+      assert.equal(refunder.stdout, 'user refunder (operator, refunds up to 3 a day) created\n');
     });
 
     test('user create: refusals', async () => {
@@ -330,6 +345,12 @@ describe('kopek CLI', { concurrency: true }, () => {
         [['--login', 'ghost', '--password', 'long enough', '--merchant', '999999'], 1, /no merchant 999999/],
         [['--login', 'root', '--password', 'long enough'], 1, /login taken/],
         [['--login', 'nopass'], 2, /--login and --password are required/],
+        [['--login', 'limit', '--password', 'long enough', '--refunds-per-day', '2'], 2, /with --refunds/],
+        [
+          ['--login', 'limit', '--password', 'long enough', '--refunds', '--refunds-per-day', '0'],
+          2,
+          /--refunds-per-day takes a count/,
+        ],
       ];
       const runs = await Promise.all(
         cases.map(([args]) => kopek(['user', 'create', ...args, '--database', database], { dataDir })),

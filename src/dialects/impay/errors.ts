@@ -44,6 +44,7 @@ export const impayFail = {
   attempts_exhausted: { status: 0, message: 'Превышено число попыток оплаты' },
   capture_exceeds_authorized: { status: 0, message: 'Сумма превышает холдированную сумму' },
   refund_exceeds_captured: { status: 0, message: 'Сумма возврата превышает сумму платежа' },
+  refund_limit_reached: { status: 0, message: 'Превышено число возвратов за сутки' },
   insufficient_balance: { status: 0, message: messages.shortBalance },
   currency_mismatch: { status: 0, message: 'Неверная валюта платежа' },
   // the bank refused the operation itself: ImPay's status 2 (COMPAT.md)

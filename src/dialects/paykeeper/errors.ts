@@ -47,6 +47,7 @@ export const pkEngineFail = {
   attempts_exhausted: failOf('Исчерпано число попыток оплаты.'),
   capture_exceeds_authorized: failOf('Сумма списания превышает заблокированную сумму.'),
   refund_exceeds_captured: failOf('Сумма возврата превышает остаток платежа.'),
+  refund_limit_reached: failOf('Превышено допустимое количество возвратов за сутки.'),
   insufficient_balance: failOf('Недостаточно средств на балансе для возврата.'),
   currency_mismatch: failOf('Валюта не совпадает с валютой платежа.'),
   declined: failOf('Операция отклонена банком.'),
@@ -69,6 +70,10 @@ export const pkDialectFail = {
   export_type: failOf('Неподдерживаемый тип файла экспорта.'),
   payment_not_two_stage: failOf('Платёж не является двухстадийным.'),
   form_sign: failOf('Неверная подпись формы.'),
+  unauthorized: failOf('Неверный логин или пароль.'),
+  unknown_method: failOf('Неизвестный метод API.'),
+  bad_request: failOf('Неверный формат запроса.'),
+  internal: failOf('Внутренняя ошибка сервера, повторите запрос позже.'),
 } as const satisfies Record<string, PkFail>;
 export type PkDialectFailCode = keyof typeof pkDialectFail;
 

@@ -1,3 +1,4 @@
+import type { DeclineReason } from '../../acquiring/connector.ts';
 import { limits } from '../../domain/limits.ts';
 import { fail, ok, type Result } from '../../domain/result.ts';
 import type { InvoiceStatus, PaymentStatus, RefundStatus } from '../../domain/states.ts';
@@ -223,3 +224,65 @@ export function planReverse(
     return ok({ kind: 'full', amountMinor: remainingMinor });
   return ok({ kind: 'partial', amountMinor });
 }
+
+// ---- status filters as the engine's registry takes them ----
+
+type NoticeClause = { states: PaymentStatus[]; refundInFlight?: boolean; notices?: InformerNotice[] };
+
+/**
+ * The engine registry's filter (a disjunction) selecting exactly the payments whose
+ * `pkPaymentStatus` is one of `wanted`: derived from the status table itself, so the filter
+ * and the status shown can never disagree.
+ */
+export function registryClausesOf(wanted: readonly PkPaymentStatus[]): NoticeClause[] {
+  const clauses: NoticeClause[] = [];
+  for (const status of Object.keys(pkPaymentStatusTable) as PaymentStatus[]) {
+    const byFlight = [false, true].map((refundInFlight) =>
+      informerNotices.filter((notice) =>
+        wanted.includes(pkPaymentStatus({ status, notice, refundInFlight })),
+      ),
+    );
+    const [still, flying] = byFlight as [InformerNotice[], InformerNotice[]];
+    const all = (n: InformerNotice[]) => (n.length === informerNotices.length ? undefined : n);
+    if (still.join() === flying.join()) {
+      if (still.length > 0) clauses.push({ states: [status], ...(all(still) && { notices: still }) });
+      continue;
+    }
+    if (still.length > 0)
+      clauses.push({ states: [status], refundInFlight: false, ...(all(still) && { notices: still }) });
+    if (flying.length > 0)
+      clauses.push({ states: [status], refundInFlight: true, ...(all(flying) && { notices: flying }) });
+  }
+  return clauses;
+}
+
+// ---- payment systems (1.1) ----
+
+/** The names a cabinet shows for a payment method (`site_description`). */
+export const pkSiteDescriptions: Readonly<Record<string, string>> = {
+  card: 'Банковские карты',
+  test: 'Тестовый платёж',
+  account: 'Банковский счёт',
+};
+export const siteDescriptionOf = (method: string): string => pkSiteDescriptions[method] ?? method;
+
+/** PayKeeper writes the rouble as `RUR` (spec 1.2), other currencies by their ISO code. */
+export const pkCurrency = (currency: string): string => (currency === 'RUB' ? 'RUR' : currency);
+
+// ---- decline reasons (COMPAT.md errors/total) ----
+
+export const pkDeclineDescriptions = {
+  do_not_honor: 'Отказ банка-эмитента.',
+  insufficient_funds: 'Недостаточно средств на карте.',
+  expired_card: 'Истёк срок действия карты.',
+  lost_card: 'Карта утеряна.',
+  stolen_card: 'Карта украдена.',
+  invalid_card: 'Неверные данные карты.',
+  processing_error: 'Ошибка обработки платежа.',
+  authentication_failed: 'Не пройдена проверка 3-D Secure.',
+  not_permitted: 'Операция запрещена для карты.',
+} as const satisfies Record<DeclineReason, string>;
+
+/** A bank's reason in the cabinet's words; a reason another bank invents reads as a plain refusal. */
+export const declineDescriptionOf = (reason: string): string =>
+  (pkDeclineDescriptions as Readonly<Record<string, string>>)[reason] ?? 'Платёж отклонён.';

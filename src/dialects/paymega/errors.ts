@@ -63,6 +63,7 @@ export const pmFail = {
     field: 'amount',
     message: 'This value should be less than or equal to the refundable amount.',
   },
+  refund_limit_reached: { http: 422, field: 'amount', message: 'The daily refund limit is reached.' },
   insufficient_balance: { http: 422, field: 'amount', message: 'Insufficient balance.' },
   currency_mismatch: {
     http: 422,

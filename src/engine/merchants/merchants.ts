@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Currency } from '../../domain/currency.ts';
 import { type EngineError, engineError } from '../../domain/errors.ts';
 import type { FeeSchedule } from '../../domain/fees.ts';
@@ -387,15 +388,38 @@ export async function setServiceFee(
 
 // ---- cabinet users ----
 
-export type User = { id: bigint; merchantId: bigint | null; login: string; role: 'admin' | 'operator' };
+/** Refund rights of a cabinet user (PayKeeper 4.7): allowed at all, and how many a Moscow day (null: no limit). */
+export type RefundRights = { allowed: boolean; perDay: number | null };
+
+export type User = {
+  id: bigint;
+  merchantId: bigint | null;
+  login: string;
+  role: 'admin' | 'operator';
+  refunds: RefundRights;
+};
+
+const refundRightsOf = (row: { refunds_allowed: bigint; refunds_per_day: bigint | null }): RefundRights => ({
+  allowed: row.refunds_allowed === 1n,
+  perDay: row.refunds_per_day === null ? null : Number(row.refunds_per_day),
+});
 
 export async function createUser(
   deps: EngineDeps,
-  input: { merchantId: bigint | null; login: string; password: string; role: User['role'] },
+  input: {
+    merchantId: bigint | null;
+    login: string;
+    password: string;
+    role: User['role'];
+    refunds?: RefundRights;
+  },
 ): Promise<Result<User, EngineError>> {
   if (!/^[\w.@-]{3,64}$/.test(input.login)) return fail(engineError('invalid_argument', { field: 'login' }));
   if (input.password.length < 8)
     return fail(engineError('invalid_argument', { field: 'password', detail: 'at least 8 characters' }));
+  const perDay = input.refunds?.perDay ?? null;
+  if (perDay !== null && (!Number.isSafeInteger(perDay) || perDay < 1 || perDay > 1_000_000))
+    return fail(engineError('invalid_argument', { field: 'refunds_per_day', detail: '1 to 1000000' }));
   const exists = await deps.database.db
     .selectFrom('users')
     .select('id')
@@ -410,18 +434,44 @@ export async function createUser(
       password_hash: await hashPassword(input.password),
       role: input.role,
       created_at: deps.now().getTime(),
+      refunds_allowed: input.refunds?.allowed ? 1 : 0,
+      refunds_per_day: perDay,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  return ok({ id: row.id, merchantId: row.merchant_id, login: row.login, role: row.role });
+  return ok({
+    id: row.id,
+    merchantId: row.merchant_id,
+    login: row.login,
+    role: row.role,
+    refunds: refundRightsOf(row),
+  });
 }
 
-export async function verifyUser(deps: EngineDeps, login: string, password: string): Promise<User | null> {
+/**
+ * A user who proved the password. `stamp` changes whenever the password does (a digest of its
+ * hash): tokens derived from it (PayKeeper's security token) die with the old password.
+ */
+export type VerifiedUser = User & { stamp: string };
+
+export async function verifyUser(
+  deps: EngineDeps,
+  login: string,
+  password: string,
+): Promise<VerifiedUser | null> {
   const row = await deps.database.db
     .selectFrom('users')
     .selectAll()
     .where('login', '=', login)
     .executeTakeFirst();
   if (!row || !(await verifyPassword(password, row.password_hash))) return null;
-  return { id: row.id, merchantId: row.merchant_id, login: row.login, role: row.role };
+  const stamp = createHash('sha256').update(row.password_hash).digest('hex').slice(0, 32);
+  return {
+    id: row.id,
+    merchantId: row.merchant_id,
+    login: row.login,
+    role: row.role,
+    refunds: refundRightsOf(row),
+    stamp,
+  };
 }

@@ -24,6 +24,13 @@ export type RefundCmd = {
   /** The merchant's id of this refund; a retry with it returns the same refund. */
   externalId?: string;
   reason?: string;
+  /**
+   * Who asks (PayKeeper's cabinet users): recorded on the refund. With a user and a daily
+   * limit, the refund also claims one of the user's refunds of `day` in its reservation's
+   * transaction: past the limit it fails with `refund_limit_reached`, and a refund refused for
+   * any reason uses none up.
+   */
+  by?: { userId: bigint | null; login: string; perDay: number | null; day: string };
 };
 
 /** A refund reserved on its payment, ready for the bank. */
@@ -115,6 +122,8 @@ async function reserve(
       .returningAll()
       .executeTakeFirst();
     if (!after) return fail(engineError('refund_exceeds_captured', { field: 'amount' }));
+    if (cmd.by && !(await claimDailyRefund(trx, cmd.by)))
+      throw new Rollback(fail(engineError('refund_limit_reached')));
     // Under the payment lock: every refund of this payment is reserved or settled holding it.
     const returned = await trx
       .selectFrom('refunds')
@@ -141,6 +150,8 @@ async function reserve(
         currency: row.currency,
         status: 'pending',
         reason: (cmd.reason ?? '').slice(0, limits.descriptionLengthMax),
+        user_id: cmd.by?.userId ?? null,
+        initiated_by: cmd.by?.login ?? null,
         created_at: now,
         updated_at: now,
       })
@@ -177,6 +188,27 @@ async function reserve(
     );
     return ok(refund);
   });
+}
+
+/**
+ * One more refund of a user on a day, if the limit allows: one conditional upsert, so
+ * concurrent refunds of one user never count past it. No user or no limit: nothing to count.
+ */
+async function claimDailyRefund(trx: Tx, by: NonNullable<RefundCmd['by']>): Promise<boolean> {
+  if (by.userId === null || by.perDay === null) return true;
+  if (by.perDay < 1) return false;
+  const claimed = await trx
+    .insertInto('user_refund_days')
+    .values({ user_id: by.userId, day: by.day, count: 1 })
+    .onConflict((oc) =>
+      oc
+        .columns(['user_id', 'day'])
+        .doUpdateSet({ count: sql`user_refund_days.count + 1` })
+        .where('user_refund_days.count', '<', BigInt(by.perDay as number)),
+    )
+    .returning('count')
+    .executeTakeFirst();
+  return claimed !== undefined;
 }
 
 /** Applies the bank's answer to a refund; the janitor calls it for refunds left `unknown`. */

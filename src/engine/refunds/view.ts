@@ -14,6 +14,9 @@ export type Refund = {
   reason: string;
   rc: string | null;
   bankRef: string | null;
+  /** Who asked for it: a cabinet user's id, and the login (null: not said, e.g. another dialect). */
+  userId: bigint | null;
+  initiatedBy: string | null;
   createdAt: Date;
   updatedAt: Date;
 };
@@ -29,6 +32,8 @@ export const toRefund = (row: RefundRow): Refund => ({
   reason: row.reason,
   rc: row.rc,
   bankRef: row.bank_ref,
+  userId: row.user_id,
+  initiatedBy: row.initiated_by,
   createdAt: new Date(Number(row.created_at)),
   updatedAt: new Date(Number(row.updated_at)),
 });

@@ -8,6 +8,7 @@ import { amountCheckMigration } from './0006_amount_checks.ts';
 import { masterKeyChecks } from './0007_master_key_checks.ts';
 import { impayPayoutsIdent } from './0010_impay_payouts_ident.ts';
 import { hardening } from './0011_hardening.ts';
+import { paykeeperRefundRights } from './0012_paykeeper_refund_rights.ts';
 
 /**
  * Every migration, by name; they run in name order, once each, on SQLite and PostgreSQL
@@ -23,5 +24,6 @@ export function migrations(flavor: Flavor): Record<string, Migration> {
     '0007_master_key_checks': masterKeyChecks(),
     '0010_impay_payouts_ident': impayPayoutsIdent(flavor),
     '0011_hardening': hardening(),
+    '0012_paykeeper_refund_rights': paykeeperRefundRights(flavor),
   };
 }

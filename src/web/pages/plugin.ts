@@ -6,6 +6,7 @@ import { registerAcsRoutes } from './acs-routes.ts';
 import { registerAliasRoutes } from './alias-routes.ts';
 import { Assets } from './assets.ts';
 import { type Pages, sendError } from './context.ts';
+import { logPaymentRequests } from './http-log.ts';
 import { registerPayRoutes } from './pay-routes.ts';
 import { CsrfGuard, hstsHeader, isHttps, pageLimits } from './security.ts';
 
@@ -57,6 +58,7 @@ export const paymentPages: FastifyPluginAsync<{ gateway: Gateway }> = async (app
       return payload;
     });
 
+  logPaymentRequests(app, pages.engine);
   pages.assets.register(app);
   registerPayRoutes(app, pages);
   registerAcsRoutes(app, pages);

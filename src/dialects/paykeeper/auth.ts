@@ -1,0 +1,93 @@
+import type { FastifyRequest } from 'fastify';
+import type { Merchant } from '../../engine/merchants/view.ts';
+import type { DialectHost } from '../dialect.ts';
+import { accountSlot, parseBasic } from '../kit/auth.ts';
+import { deriveKey, previousKeys } from '../kit/keys.ts';
+import type { PkUser } from './route.ts';
+import { deriveTokenKey, isSecurityTokenValid, securityToken } from './sign.ts';
+
+/**
+ * Who a PayKeeper call speaks for. Basic auth on every call: the merchant's PayKeeper
+ * credential (the API login, an administrator with every right) or one of the merchant's
+ * cabinet users. The security token of a POST is derived from the user (sign.ts).
+ */
+
+export type PkAccount = { merchant: Merchant; user: PkUser };
+
+const accounts = accountSlot<PkAccount>();
+export const accountOf = accounts.get;
+
+/** Bad or missing credentials: HTTP 401, the only status PayKeeper answers with other than 200. */
+export class PkUnauthorized extends Error {
+  constructor() {
+    super('unauthorized');
+    this.name = 'PkUnauthorized';
+  }
+}
+
+// a NUL names no one (and PostgreSQL refuses it in a query); longer is no login we issue
+const usable = (text: string) => !text.includes('\u0000') && text.length <= 256;
+
+/** The account of `req`'s Basic credentials, or null. */
+export async function authenticateBasic(host: DialectHost, req: FastifyRequest): Promise<PkAccount | null> {
+  const basic = parseBasic(req.headers.authorization);
+  if (!basic || basic.login === '' || !usable(basic.login) || !usable(basic.password)) return null;
+  const { engine } = host;
+  const credential = await engine.authenticate('paykeeper', basic.login, basic.password);
+  if (credential) {
+    const { merchant } = credential;
+    return {
+      merchant,
+      user: {
+        id: null,
+        login: credential.login,
+        admin: true,
+        refunds: { allowed: true, perDay: null },
+        stamp: `merchant:${merchant.id}:${credential.login}`,
+      },
+    };
+  }
+  const user = await engine.verifyUser(basic.login, basic.password);
+  if (!user || user.merchantId === null) return null;
+  const merchant = await engine.getMerchant(user.merchantId);
+  if (!merchant) return null;
+  return {
+    merchant,
+    user: {
+      id: user.id,
+      login: user.login,
+      admin: user.role === 'admin',
+      refunds: user.refunds,
+      stamp: user.stamp,
+    },
+  };
+}
+
+/** The onRequest hook of every authenticated route: sets the account, or throws 401. */
+export const basicAuth =
+  (host: DialectHost) =>
+  async (req: FastifyRequest): Promise<void> => {
+    const account = await authenticateBasic(host, req);
+    if (!account) throw new PkUnauthorized();
+    accounts.set(req, account);
+  };
+
+// ---- the security token ----
+
+const tokenPurpose = 'paykeeper-security-token';
+const subjectOf = (user: PkUser) => ({ userId: user.id ?? 0n, stamp: user.stamp });
+
+/** This window's token of `user`, under the active master key. */
+export function tokenOf(host: DialectHost, user: PkUser): string {
+  const key = deriveTokenKey(deriveKey(host.config.keyring, tokenPurpose));
+  return securityToken(key, subjectOf(user), host.now().getTime());
+}
+
+/** A POST's `token`: valid under the active master key or one rotated out (still in the keyring). */
+export function isTokenValid(host: DialectHost, user: PkUser, token: string | undefined): boolean {
+  if (token === undefined) return false;
+  const { keyring } = host.config;
+  const keys = [deriveKey(keyring, tokenPurpose), ...previousKeys(keyring, tokenPurpose)];
+  const nowMs = host.now().getTime();
+  return keys.some((k) => isSecurityTokenValid(deriveTokenKey(k), subjectOf(user), token, nowMs));
+}

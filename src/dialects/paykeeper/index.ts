@@ -1,0 +1,13 @@
+import type { DialectModule } from '../dialect.ts';
+import { frameworkError, pkApiPrefixes } from './plugin.ts';
+import { paykeeperPlugin } from './routes/index.ts';
+
+/** PayKeeper (shared/specs/paykeeper-cabinet-api-2.5.txt, COMPAT.md): the merchant cabinet's API. */
+export const paykeeper: DialectModule = {
+  name: 'paykeeper',
+  plugin: paykeeperPlugin,
+  frameworkErrors: { prefixes: pkApiPrefixes, handler: frameworkError },
+  endpoints: (url) => [
+    `PayKeeper API ${url}/info/ ${url}/change/  (Basic login:password; POSTs carry the token of /info/settings/token/)`,
+  ],
+};

@@ -1,0 +1,28 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { DialectHost } from '../../dialect.ts';
+import { registerPkRoutes } from '../plugin.ts';
+import type { PkRoute } from '../route.ts';
+import { createFormRoutes } from './create-form.ts';
+import { informerRoutes } from './informer.ts';
+import { invoiceRoutes } from './invoices.ts';
+import { openApiRoutes } from './openapi.ts';
+import { paymentRoutes } from './payments.ts';
+import { statsRoutes } from './stats.ts';
+import { tokenRoutes } from './token.ts';
+
+/** Every PayKeeper route; a route file adds its list here in one line. */
+const apiRoutes: readonly PkRoute[] = [
+  ...tokenRoutes,
+  ...statsRoutes,
+  ...paymentRoutes,
+  ...invoiceRoutes,
+  ...createFormRoutes,
+  ...informerRoutes,
+];
+
+export const pkRoutes: readonly PkRoute[] = [...apiRoutes, ...openApiRoutes(apiRoutes)];
+
+/** The PayKeeper dialect at the root paths the spec uses, registered by web/app.ts. */
+export const paykeeperPlugin: FastifyPluginAsync<{ gateway: DialectHost }> = async (app, { gateway }) => {
+  await registerPkRoutes(app, gateway, pkRoutes);
+};

@@ -1,0 +1,231 @@
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
+import { limits } from '../../domain/limits.ts';
+import type { PaymentStatus } from '../../domain/states.ts';
+import type { DB } from '../../store/schema.ts';
+import type { EngineDeps } from '../context.ts';
+import { type Payment, toPayment } from './view.ts';
+
+/**
+ * The payment registry as a cabinet reads it: a period, filters over the payment's state, its
+ * refund in flight and its notification's state on one channel (a dialect's informer), the
+ * payment systems, and offset paging (PayKeeper's `from`/`limit`). The notification state is
+ * that of the payment's latest outbox row on the channel, `none` without one.
+ */
+
+export type NoticeState = 'none' | 'queued' | 'delivered' | 'exhausted';
+export const noticeStates = ['none', 'queued', 'delivered', 'exhausted'] as const;
+
+/** One conjunction of a filter; a registry filter is a disjunction of these. */
+export type RegistryClause = {
+  states: readonly PaymentStatus[];
+  /** Only payments with (true) or without (false) a refund asked of the bank and unanswered. */
+  refundInFlight?: boolean;
+  notices?: readonly NoticeState[];
+};
+
+export type RegistryQuery = {
+  merchantId: bigint;
+  /** The channel whose outbox rows tell the notification state. */
+  channel: string;
+  from?: Date;
+  to?: Date;
+  /** null: any state; []: nothing matches. */
+  clauses: readonly RegistryClause[] | null;
+  /** null: any service; []: nothing matches. */
+  serviceIds: readonly bigint[] | null;
+  /** Matches the id, the external id, or text in the customer's fields (reference, e-mail, phone). */
+  search?: string;
+  paymentId?: bigint;
+  offset?: number;
+  limit?: number;
+};
+
+export type NoticeFacts = { notice: NoticeState; attempts: number; deliveredAt: Date | null };
+export type RegistryEntry = { payment: Payment; notice: NoticeFacts };
+
+type Eb = ExpressionBuilder<DB, 'payments'>;
+
+const latestNotice = (channel: string, column: 'notice' | 'attempts' | 'delivered_at') =>
+  sql`(select o.${sql.ref(column)} from outbox o where o.channel = ${channel} and o.ref_type = 'payment' and o.ref_id = payments.id order by o.id desc limit 1)`;
+
+const noticeOf = (channel: string) => sql<string>`coalesce(${latestNotice(channel, 'notice')}, 'none')`;
+
+function clauseOf(eb: Eb, channel: string, c: RegistryClause): Expression<SqlBool> {
+  const parts: Expression<SqlBool>[] = [eb('payments.status', 'in', [...c.states])];
+  if (c.refundInFlight !== undefined)
+    parts.push(eb('payments.refund_reserved_minor', c.refundInFlight ? '>' : '=', 0n));
+  if (c.notices !== undefined) parts.push(eb(noticeOf(channel), 'in', [...c.notices]));
+  return eb.and(parts);
+}
+
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+function filtered(deps: EngineDeps, q: RegistryQuery) {
+  let query = deps.database.db.selectFrom('payments').where('payments.merchant_id', '=', q.merchantId);
+  if (q.paymentId !== undefined) query = query.where('payments.id', '=', q.paymentId);
+  if (q.from) query = query.where('payments.created_at', '>=', BigInt(q.from.getTime()));
+  if (q.to) query = query.where('payments.created_at', '<', BigInt(q.to.getTime()));
+  if (q.serviceIds !== null) {
+    const ids = [...q.serviceIds];
+    query =
+      ids.length === 0 ? query.where(sql<boolean>`1 = 0`) : query.where('payments.service_id', 'in', ids);
+  }
+  if (q.clauses !== null) {
+    const clauses = q.clauses;
+    query =
+      clauses.length === 0
+        ? query.where(sql<boolean>`1 = 0`)
+        : query.where((eb) => eb.or(clauses.map((c) => clauseOf(eb, q.channel, c))));
+  }
+  const term = q.search?.trim();
+  if (term) {
+    const like = `%${escapeLike(term)}%`;
+    query = query.where((eb) =>
+      eb.or([
+        ...(/^[0-9]{1,18}$/.test(term) ? [eb('payments.id', '=', BigInt(term))] : []),
+        eb('payments.external_id', '=', term),
+        eb(sql`payments.customer`, 'like', sql`${like} escape '\\'`),
+      ]),
+    );
+  }
+  return query;
+}
+
+/** A page of the registry, newest first. */
+export async function listRegistry(deps: EngineDeps, q: RegistryQuery): Promise<RegistryEntry[]> {
+  const limit = Math.min(Math.max(q.limit ?? limits.pageSizeMax, 0), limits.pageSizeMax);
+  if (limit === 0) return [];
+  const rows = await filtered(deps, q)
+    .selectAll('payments')
+    .select([
+      noticeOf(q.channel).as('informer_notice'),
+      latestNotice(q.channel, 'attempts').as('informer_attempts'),
+      latestNotice(q.channel, 'delivered_at').as('informer_delivered_at'),
+    ])
+    .orderBy('payments.created_at', 'desc')
+    .orderBy('payments.id', 'desc')
+    .limit(limit)
+    .offset(Math.max(q.offset ?? 0, 0))
+    .execute();
+  return rows.map((row) => {
+    const { informer_notice, informer_attempts, informer_delivered_at, ...payment } = row;
+    const notice = (noticeStates as readonly string[]).includes(informer_notice)
+      ? (informer_notice as NoticeState)
+      : 'none';
+    return {
+      payment: toPayment(payment),
+      notice: {
+        notice,
+        attempts: informer_attempts === null ? 0 : Number(informer_attempts),
+        deliveredAt: informer_delivered_at === null ? null : new Date(Number(informer_delivered_at)),
+      },
+    };
+  });
+}
+
+export type RegistryCount = {
+  status: PaymentStatus;
+  refundInFlight: boolean;
+  notice: NoticeState;
+  serviceId: bigint | null;
+  count: bigint;
+};
+
+/** The registry's counts by state, refund in flight, notification state and service. */
+export async function countRegistry(
+  deps: EngineDeps,
+  q: Omit<RegistryQuery, 'offset' | 'limit'>,
+): Promise<RegistryCount[]> {
+  const inFlight = sql<number>`case when payments.refund_reserved_minor > 0 then 1 else 0 end`;
+  const rows = await filtered(deps, q)
+    .select([
+      'payments.status',
+      inFlight.as('in_flight'),
+      noticeOf(q.channel).as('notice'),
+      'payments.service_id',
+      sql<bigint>`count(*)`.as('count'),
+    ])
+    // by position: PostgreSQL takes the bound channel of the select and of a repeated
+    // expression for different expressions
+    .groupBy([sql`1`, sql`2`, sql`3`, sql`4`])
+    .execute();
+  return rows.map((r) => ({
+    status: r.status,
+    refundInFlight: Number(r.in_flight) === 1,
+    notice: (noticeStates as readonly string[]).includes(r.notice) ? (r.notice as NoticeState) : 'none',
+    serviceId: r.service_id,
+    count: BigInt(r.count),
+  }));
+}
+
+/** One payment of a merchant with its notification state on `channel`. */
+export async function getRegistryEntry(
+  deps: EngineDeps,
+  q: { merchantId: bigint; channel: string; paymentId: bigint },
+): Promise<RegistryEntry | null> {
+  const [entry] = await listRegistry(deps, { ...q, clauses: null, serviceIds: null, limit: 1 });
+  return entry ?? null;
+}
+
+export type NoticeSum = { system: string; currency: string; notice: NoticeState; amountMinor: bigint };
+
+/**
+ * What is paid and not yet confirmed (`queued`) or never confirmed (`exhausted`) on a channel,
+ * for payments created in a period, by system and currency: read from the outbox rows in
+ * those states (few: a confirmed notification leaves them), never by scanning payments.
+ */
+export async function noticeSums(
+  deps: EngineDeps,
+  q: { merchantId: bigint; channel: string; from: Date; to: Date },
+): Promise<NoticeSum[]> {
+  const rows = await deps.database.db
+    .selectFrom('outbox as o')
+    .innerJoin('payments as p', 'p.id', 'o.ref_id')
+    .select([
+      'p.system',
+      'p.currency',
+      'o.notice',
+      sql<bigint>`sum(p.captured_minor - p.refunded_minor)`.as('amount_minor'),
+    ])
+    .where('o.notice', 'in', ['queued', 'exhausted'])
+    .where('o.channel', '=', q.channel)
+    .where('o.ref_type', '=', 'payment')
+    .where('o.merchant_id', '=', q.merchantId)
+    .where('p.merchant_id', '=', q.merchantId)
+    .where('p.created_at', '>=', BigInt(q.from.getTime()))
+    .where('p.created_at', '<', BigInt(q.to.getTime()))
+    // the payment's latest row on the channel is its state
+    .where(
+      'o.id',
+      '=',
+      sql<bigint>`(select max(l.id) from outbox l where l.channel = o.channel and l.ref_type = 'payment' and l.ref_id = o.ref_id)`,
+    )
+    .groupBy(['p.system', 'p.currency', 'o.notice'])
+    .execute();
+  return rows.map((r) => ({
+    system: r.system,
+    currency: r.currency,
+    notice: r.notice as NoticeState,
+    amountMinor: BigInt(r.amount_minor),
+  }));
+}
+
+export type DeclineCount = { reason: string; count: bigint };
+
+/** Declined payments of a period by the bank's reason (the index on merchant and creation bounds it). */
+export async function declineCounts(
+  deps: EngineDeps,
+  q: { merchantId: bigint; from: Date; to: Date },
+): Promise<DeclineCount[]> {
+  const rows = await deps.database.db
+    .selectFrom('payments')
+    .select(['decline_reason', sql<bigint>`count(*)`.as('count')])
+    .where('merchant_id', '=', q.merchantId)
+    .where('created_at', '>=', BigInt(q.from.getTime()))
+    .where('created_at', '<', BigInt(q.to.getTime()))
+    .where('decline_reason', 'is not', null)
+    .groupBy('decline_reason')
+    .orderBy('decline_reason')
+    .execute();
+  return rows.map((r) => ({ reason: r.decline_reason ?? '', count: BigInt(r.count) }));
+}
