@@ -13,7 +13,15 @@ import { expireDue, expireIfDue } from './chores/expiry.ts';
 import { resolveUnsettled } from './chores/janitor.ts';
 import type { EngineContext, EngineDeps, PaymentFollower } from './context.ts';
 import { capturePayment, voidPayment } from './holds/holds.ts';
-import { createInvoice, getInvoice, revokeInvoice, sendInvoice } from './invoices/invoices.ts';
+import {
+  countInvoices,
+  createInvoice,
+  getInvoice,
+  invoiceMailState,
+  listInvoices,
+  revokeInvoice,
+  sendInvoice,
+} from './invoices/invoices.ts';
 import { invoiceFollowsPayment } from './invoices/store.ts';
 import { keyUsage, rotateKeys } from './keys/keys.ts';
 import { balances, verify } from './ledger/store.ts';
@@ -97,6 +105,9 @@ export function createEngine(given: EngineDeps) {
     getInvoice: bind(deps, getInvoice),
     sendInvoice: bind(deps, sendInvoice),
     revokeInvoice: bind(deps, revokeInvoice),
+    listInvoices: bind(deps, listInvoices),
+    countInvoices: bind(deps, countInvoices),
+    invoiceMailState: bind(deps, invoiceMailState),
     // payouts
     createPayout: bind(deps, createPayout),
     getPayout: bind(deps, getPayout),
