@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { SimulatorBank } from './acquiring/simulator.ts';
 import type { Config } from './config.ts';
 import { coreCallbackHandler } from './delivery/core-callback.ts';
+import type { EmailSetup } from './delivery/email/setup.ts';
 import { setCallbackTargetPolicy } from './delivery/outgoing.ts';
 import { type DeliveryHandler, DeliveryWorker, linearBackoff, type RetryPolicy } from './delivery/worker.ts';
 import type { DialectModule } from './dialects/dialect.ts';
@@ -27,6 +28,8 @@ export type Gateway = {
   /** The gateway's clock (a test's, when it sets one). */
   now: () => Date;
   dialects: readonly DialectModule[];
+  /** E-mail (channel `email`), when the gateway sends it; `email.inbox` is the catch-all server. */
+  email?: EmailSetup;
   /** Starts the outbox worker and janitor loop (idempotent). */
   startBackground(intervalMs?: number): void;
   close(): Promise<void>;
@@ -43,6 +46,8 @@ export type GatewayOptions = {
   database?: Database;
   /** The dialects to plug in; all of them unless a test narrows it. */
   dialects?: readonly DialectModule[];
+  /** E-mail through the outbox (delivery/email/setup.ts); the gateway closes it on close. */
+  email?: EmailSetup;
 };
 
 /**
@@ -102,9 +107,11 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
   const handlers = new Map<string, DeliveryHandler>([
     ['callback.core', coreCallbackHandler(engine)],
     ...dialects.flatMap((d) => [...(d.handlers?.(parts) ?? [])]),
+    ...(options.email ? [[options.email.delivery.channel, options.email.delivery.handler] as const] : []),
     ...(options.handlers ?? []),
   ]);
   const policies = new Map(dialects.flatMap((d) => [...(d.retryPolicies ?? [])]));
+  if (options.email) policies.set(options.email.delivery.channel, options.email.delivery.retryPolicy);
   const defaultPolicy = linearBackoff(60_000, 16);
   const worker = new DeliveryWorker({
     database,
@@ -140,6 +147,7 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
   };
   return {
     ...parts,
+    ...(options.email && { email: options.email }),
     worker,
     startBackground(intervalMs = 1000) {
       if (timer || stopped) return;
@@ -154,6 +162,7 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
       stopped = true;
       clearTimeout(timer);
       await running;
+      await options.email?.close();
       if (!options.database) await database.close();
     },
   };

@@ -1,6 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { Logger } from 'pino';
 import { loadSettings, type Overrides } from '../config.ts';
+import type * as EmailSetup from '../delivery/email/setup.ts';
 import type { Result } from '../domain/result.ts';
 import type { KeyUsage } from '../engine/keys/keys.ts';
 import type { MerchantCredentials, MerchantSettings } from '../engine/merchants/view.ts';
@@ -44,6 +45,8 @@ const demoMerchant: typeof StartUp.demoMerchant = (dataDir) => async (gateway) =
   (await import('./start-up.ts')).demoMerchant(dataDir)(gateway);
 const forgetKey: typeof KeyBinding.forgetKey = async (...args) =>
   (await import('./key-binding.ts')).forgetKey(...args);
+const emailFromEnvironment: typeof EmailSetup.emailFromEnvironment = async (...args) =>
+  (await import('../delivery/email/setup.ts')).emailFromEnvironment(...args);
 const buildApp: typeof App.buildApp = async (...args) => (await import('../web/app.ts')).buildApp(...args);
 const buildMetricsApp: typeof App.buildMetricsApp = async (...args) =>
   (await import('../web/app.ts')).buildMetricsApp(...args);
@@ -68,12 +71,15 @@ function banner(gateway: Gateway, creds: MerchantCredentials | null): string {
     `  Metrics       ${gateway.config.metrics ? `http://${hostPort(gateway.config.metrics)}/metrics` : 'off'}`,
     `  Payment page  ${publicUrl}/pay/<payment id>`,
     ...gateway.dialects.flatMap((d) => d.endpoints?.(publicUrl) ?? []).map((line) => `  ${line}`),
+    gateway.email?.inbox
+      ? `  E-mail inbox  ${publicUrl}/dev/inbox/  (catch-all SMTP ${gateway.email.inbox.url}; loopback clients only; set SMTP_URL to send for real)`
+      : `  E-mail        ${gateway.email ? 'over SMTP_URL' : 'off'}`,
   ];
   if (creds) {
     lines.push(
       '',
       `Demo merchant "${creds.name}" (id ${creds.id}):`,
-      `  PayKeeper  login ${creds.paykeeper.login}  password ${creds.paykeeper.password}  informer seed ${creds.paykeeper.informer_seed}`,
+      `  PayKeeper  login ${creds.paykeeper.login}  password ${creds.paykeeper.password}  informer seed ${creds.paykeeper.informer_seed}  form secret ${creds.paykeeper.form_secret ?? '-'}`,
       `  ImPay      X-Login ${creds.impay.login}  key ${creds.impay.key}  callback key ${creds.impay.callback_key}`,
       `  Paymega    account ${creds.paymega.account_id}  secret ${creds.paymega.secret_key}  public key ${creds.paymega.public_key}`,
       '',
@@ -96,14 +102,22 @@ created and its credentials are printed (and kept in <data dir>/demo-credentials
 ${databaseHelp}
 
 Environment: PUBLIC_URL, KOPEK_MASTER_KEYS, KOPEK_DATA_DIR, LOG_LEVEL, CONNECTOR_TIMEOUT_MS,
-KOPEK_WORKERS=0 (serve HTTP only; run workers elsewhere), METRICS_HOST and METRICS_PORT
+KOPEK_WORKERS=0 (serve HTTP only; run workers elsewhere), SMTP_URL and SMTP_FROM (e-mail;
+without SMTP_URL a catch-all SMTP server on loopback keeps it, shown at /dev/inbox/), METRICS_HOST and METRICS_PORT
 (/metrics listener, default 127.0.0.1:9464, off to disable), HTTP_REQUEST_TIMEOUT_MS,
 HTTP_HEADERS_TIMEOUT_MS, HTTP_KEEP_ALIVE_TIMEOUT_MS, HTTP_CONNECTIONS_PER_ADDRESS_MAX.`,
   options: { ...databaseOption, port: { type: 'string', short: 'p' }, host: { type: 'string' } },
   async run(values) {
     const settings = loadSettings(overrides(values));
     const log = createLogger({ level: settings.logLevel });
-    const { gateway, prepared: creds } = await startUp(settings, log, demoMerchant(settings.dataDir));
+    // Real e-mail over SMTP_URL, else into a catch-all server on loopback whose inbox is served.
+    const email = await emailFromEnvironment(process.env, {
+      defaultFrom: `noreply@${new URL(settings.publicUrl).hostname || 'localhost'}`,
+      log,
+    });
+    const { gateway, prepared: creds } = await startUp(settings, log, demoMerchant(settings.dataDir), {
+      email,
+    });
     const config = gateway.config;
     const app = await buildApp(gateway);
     const metricsApp = config.metrics ? await buildMetricsApp(gateway) : null;
@@ -180,7 +194,7 @@ ${databaseHelp}`,
         console.log(
           [
             `Merchant ${c.id} "${c.name}"`,
-            `  PayKeeper  login ${c.paykeeper.login}  password ${c.paykeeper.password}  informer_seed ${c.paykeeper.informer_seed}`,
+            `  PayKeeper  login ${c.paykeeper.login}  password ${c.paykeeper.password}  informer_seed ${c.paykeeper.informer_seed}  form_secret ${c.paykeeper.form_secret}`,
             `  ImPay      login ${c.impay.login}  key ${c.impay.key}  callback_key ${c.impay.callback_key}`,
             `  Paymega    account_id ${c.paymega.account_id}  secret_key ${c.paymega.secret_key}  public_key ${c.paymega.public_key}`,
           ].join('\n'),

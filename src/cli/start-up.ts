@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Settings } from '../config.ts';
 import type { MerchantCredentials } from '../engine/merchants/view.ts';
-import { type Gateway, openGateway } from '../runtime.ts';
+import { type Gateway, type GatewayOptions, openGateway } from '../runtime.ts';
 import { openDatabase } from '../store/database.ts';
 import { bindKeys } from './key-binding.ts';
 
@@ -16,13 +16,17 @@ export async function startUp<T = undefined>(
   settings: Settings,
   log: Logger,
   then?: (gateway: Gateway) => Promise<T>,
+  extra: Pick<GatewayOptions, 'email'> = {},
 ): Promise<{ gateway: Gateway; prepared: T | undefined }> {
   const database = await openDatabase(settings.database);
   try {
     return await database.exclusive(async () => {
       await database.migrate();
       const { keyring, source } = await bindKeys(database, settings.dataDir);
-      const gateway = await openGateway({ ...settings, keyring, keyringSource: source }, { log, database });
+      const gateway = await openGateway(
+        { ...settings, keyring, keyringSource: source },
+        { log, database, ...extra },
+      );
       const prepared = then ? await then(gateway) : undefined;
       const close = async () => {
         await gateway.close(); // leaves a database it was given open
@@ -31,6 +35,7 @@ export async function startUp<T = undefined>(
       return { gateway: { ...gateway, close }, prepared };
     });
   } catch (error) {
+    await extra.email?.close();
     await database.close();
     throw error;
   }

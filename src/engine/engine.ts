@@ -19,7 +19,15 @@ import {
   getIdentification,
   startIdentification,
 } from './identifications/identifications.ts';
-import { createInvoice, getInvoice, revokeInvoice, sendInvoice } from './invoices/invoices.ts';
+import {
+  countInvoices,
+  createInvoice,
+  getInvoice,
+  invoiceMailState,
+  listInvoices,
+  revokeInvoice,
+  sendInvoice,
+} from './invoices/invoices.ts';
 import { invoiceFollowsPayment } from './invoices/store.ts';
 import { keyUsage, rotateKeys } from './keys/keys.ts';
 import { balances, ledgerStatement, verify } from './ledger/store.ts';
@@ -125,6 +133,9 @@ export function createEngine(given: EngineDeps) {
     getInvoice: bind(deps, getInvoice),
     sendInvoice: bind(deps, sendInvoice),
     revokeInvoice: bind(deps, revokeInvoice),
+    listInvoices: bind(deps, listInvoices),
+    countInvoices: bind(deps, countInvoices),
+    invoiceMailState: bind(deps, invoiceMailState),
     // payouts
     createPayout: bind(deps, createPayout),
     getPayout: bind(deps, getPayout),

@@ -338,6 +338,9 @@ export interface InvoiceTable {
   updated_at: Int;
   sent_at: Int | null;
   paid_at: Int | null;
+  /** Who made it (0013): the cabinet user, null for the merchant's API credential; its login then. */
+  user_id: Int | null;
+  user_login: string | null;
 }
 
 export interface SimBankOperationTable {

@@ -12,6 +12,7 @@ import { type HttpLimits, httpLimitsDefault } from '../config.ts';
 import type { DialectModule } from '../dialects/dialect.ts';
 import { limits } from '../domain/limits.ts';
 import type { Gateway } from '../runtime.ts';
+import { inboxView } from './dev-inbox.ts';
 import { metricsOf } from './metrics.ts';
 import { pageFrameworkError, pagePrefixes, paymentPages } from './pages/plugin.ts';
 
@@ -22,6 +23,9 @@ import { pageFrameworkError, pagePrefixes, paymentPages } from './pages/plugin.t
  */
 export const urlLengthMax = 8 << 10;
 const headerBytesMax = 64 << 10;
+
+/** Where the catch-all server's messages are shown. */
+export const inboxPath = '/dev/inbox';
 
 /**
  * Builds the public HTTP server (without listening: tests use `inject`). Each dialect is one
@@ -61,6 +65,9 @@ export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
     }
   });
 
+  // The catch-all SMTP server's inbox (no SMTP_URL): loopback clients only (dev-inbox.ts).
+  const inbox = gateway.email?.inbox;
+  if (inbox) await app.register(inboxView, { prefix: inboxPath, inbox });
   await app.register(paymentPages, { gateway });
   for (const dialect of gateway.dialects) await app.register(dialect.plugin, { gateway });
 

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { commands } from '../../src/cli/commands.ts';
+import { startCatchAllSmtp } from '../../src/delivery/email/catch-all.ts';
 import { postgresUrl, testFlavors } from '../helpers/databases.ts';
 import { card, cards, merchant, paid, payment } from '../helpers/fixtures.ts';
 import { testGateway } from '../helpers/gateway.ts';
@@ -78,7 +79,7 @@ function kopek(
 }
 
 const credentialKeys = {
-  paykeeper: ['informer_seed', 'login', 'password'],
+  paykeeper: ['form_secret', 'informer_seed', 'login', 'password'],
   impay: ['callback_key', 'key', 'login'],
   paymega: ['account_id', 'public_key', 'secret_key'],
 };
@@ -652,6 +653,65 @@ describe('kopek CLI', { concurrency: true }, () => {
         list.map((x) => x.id),
         [demo.id],
       );
+    });
+
+    test('e-mail: the catch-all server and its inbox without SMTP_URL, the given server with it', async () => {
+      assert.ok(demo, 'the first start ran');
+      const who = demo;
+      const invoiceMailed = async (port: number) => {
+        const base = `http://127.0.0.1:${port}`;
+        const auth = {
+          authorization: `Basic ${Buffer.from(`${who.login}:${who.password}`).toString('base64')}`,
+        };
+        const { token } = (await (await fetch(`${base}/info/settings/token/`, { headers: auth })).json()) as {
+          token: string;
+        };
+        const call = async (path: string, fields: Record<string, string>) =>
+          (await (
+            await fetch(`${base}${path}`, {
+              method: 'POST',
+              headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' },
+              body: new URLSearchParams({ token, ...fields }),
+            })
+          ).json()) as Record<string, string>;
+        const { invoice_id: id } = await call('/change/invoice/preview/', {
+          pay_amount: '99.90',
+          client_email: 'payer@example.ru',
+          service_name: 'Счёт из serve',
+        });
+        assert.deepEqual(await call('/change/invoice/send/', { id: id! }), { result: 'success' });
+        return id!;
+      };
+
+      const local = await serve(dataDir);
+      const banner = await local.waitFor(/Test card 4111/);
+      const inbox = /E-mail inbox +(\S+) +\(catch-all SMTP smtp:\/\/127\.0\.0\.1:\d+/.exec(banner);
+      assert.ok(inbox, banner);
+      assert.equal(inbox[1], `http://localhost:${local.port}/dev/inbox/`);
+      const id = await invoiceMailed(local.port);
+      let listing = '';
+      for (let i = 0; i < 100 && !listing.includes(id); i++) {
+        listing = await (await fetch(`http://127.0.0.1:${local.port}/dev/inbox/`)).text();
+        if (!listing.includes(id)) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.match(listing, new RegExp(`Счёт на оплату № ${id}`), 'the invoice is in the inbox');
+      await stop(local);
+
+      const smtp = await startCatchAllSmtp();
+      try {
+        const real = await serve(dataDir, { SMTP_URL: smtp.url, SMTP_FROM: 'bills@shop.example' });
+        const banner2 = await real.waitFor(/Test card 4111/);
+        assert.match(banner2, /E-mail +over SMTP_URL/);
+        const id2 = await invoiceMailed(real.port);
+        for (let i = 0; i < 100 && smtp.messages().length === 0; i++)
+          await new Promise((r) => setTimeout(r, 100));
+        assert.equal(smtp.messages()[0]?.parsed.subject, `Счёт на оплату № ${id2} от Demo shop`);
+        assert.equal(smtp.messages()[0]?.envelope.from, 'bills@shop.example');
+        assert.equal((await fetch(`http://127.0.0.1:${real.port}/dev/inbox/`)).status, 404, 'no inbox then');
+        await stop(real);
+      } finally {
+        await smtp.close();
+      }
     });
 
     test('a database that already has merchants gets no demo merchant', async () => {

@@ -1,4 +1,5 @@
 import type { DialectModule } from '../dialect.ts';
+import { invoiceEmailNotifier } from './invoice-notifier.ts';
 import { frameworkError, pkApiPrefixes } from './plugin.ts';
 import { paykeeperPlugin } from './routes/index.ts';
 
@@ -6,6 +7,7 @@ import { paykeeperPlugin } from './routes/index.ts';
 export const paykeeper: DialectModule = {
   name: 'paykeeper',
   plugin: paykeeperPlugin,
+  notifiers: [invoiceEmailNotifier],
   frameworkErrors: { prefixes: pkApiPrefixes, handler: frameworkError },
   endpoints: (url) => [
     `PayKeeper API ${url}/info/ ${url}/change/  (Basic login:password; POSTs carry the token of /info/settings/token/)`,

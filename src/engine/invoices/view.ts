@@ -17,6 +17,17 @@ export type Invoice = {
   createdAt: Date;
   sentAt: Date | null;
   paidAt: Date | null;
+  /** Who made it: a cabinet user's id (null for the merchant's API credential) and login. */
+  userId: bigint | null;
+  userLogin: string | null;
+};
+
+/** The invoice's last e-mail (outbox channel `email`): how it went, so a failed send shows. */
+export type InvoiceMailState = {
+  notice: string;
+  attempts: number;
+  /** The last failure's one-line reason (the SMTP server's refusal, a timeout), or null. */
+  error: string | null;
 };
 
 const date = (ms: bigint | null) => (ms === null ? null : new Date(Number(ms)));
@@ -32,4 +43,6 @@ export const toInvoice = (row: InvoiceRow, publicId: string): Invoice => ({
   createdAt: new Date(Number(row.created_at)),
   sentAt: date(row.sent_at),
   paidAt: date(row.paid_at),
+  userId: row.user_id,
+  userLogin: row.user_login,
 });

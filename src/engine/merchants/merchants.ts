@@ -109,6 +109,7 @@ export async function createMerchant(
         login: `pk${id}-${randomBase62(4).toLowerCase()}`,
         password: newSecret(18),
         informer_seed: newHexToken(16),
+        form_secret: newHexToken(16),
       },
       impay: { login: id.toString(), key: newSecret(24), callback_key: newSecret(24) },
       paymega: {
@@ -129,7 +130,7 @@ export async function createMerchant(
           login: creds.paykeeper.login,
           verifier: apiSecretVerifier(creds.paykeeper.password),
           secret: vault.seal(creds.paykeeper.informer_seed, aad('paykeeper')),
-          secret2: null,
+          secret2: vault.seal(creds.paykeeper.form_secret, aad('paykeeper2')),
           public_key: null,
           created_at: now,
         },

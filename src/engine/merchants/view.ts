@@ -26,7 +26,8 @@ export type Merchant = {
 export type MerchantCredentials = {
   id: string;
   name: string;
-  paykeeper: { login: string; password: string; informer_seed: string };
+  /** `form_secret` signs the payer's legacy `POST /create/` form (PayKeeper's `sign`). */
+  paykeeper: { login: string; password: string; informer_seed: string; form_secret: string };
   impay: { login: string; key: string; callback_key: string };
   paymega: { account_id: string; secret_key: string; public_key: string };
 };

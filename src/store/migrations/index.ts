@@ -9,6 +9,7 @@ import { masterKeyChecks } from './0007_master_key_checks.ts';
 import { impayPayoutsIdent } from './0010_impay_payouts_ident.ts';
 import { hardening } from './0011_hardening.ts';
 import { paykeeperRefundRights } from './0012_paykeeper_refund_rights.ts';
+import { invoiceAuthors } from './0013_invoice_authors.ts';
 
 /**
  * Every migration, by name; they run in name order, once each, on SQLite and PostgreSQL
@@ -25,5 +26,6 @@ export function migrations(flavor: Flavor): Record<string, Migration> {
     '0010_impay_payouts_ident': impayPayoutsIdent(flavor),
     '0011_hardening': hardening(),
     '0012_paykeeper_refund_rights': paykeeperRefundRights(flavor),
+    '0013_invoice_authors': invoiceAuthors(),
   };
 }

@@ -18,8 +18,9 @@ const invoiceIdPattern = /^\d{1,19}$/;
 
 export function registerAliasRoutes(app: FastifyInstance, pages: Pages): void {
   /** A chosen language travels along; the rest of the query does not. */
-  const toPay = (req: FastifyRequest, reply: FastifyReply, publicId: string) => {
-    const lang = (req.query as Record<string, unknown>).lang;
+  const toPay = (req: FastifyRequest, reply: FastifyReply, publicId: string, fallbackLang?: unknown) => {
+    const asked = (req.query as Record<string, unknown>).lang;
+    const lang = isLang(asked) ? asked : fallbackLang;
     // The address names a payment: no cache keeps it, no Referer carries it on.
     return reply
       .header('cache-control', 'no-store')
@@ -49,7 +50,8 @@ export function registerAliasRoutes(app: FastifyInstance, pages: Pages): void {
       ? await pages.engine.getInvoice({ id: invoiceId })
       : null;
     if (!invoice) return sendError(pages, req, reply, 'notFound');
-    return toPay(req, reply, invoice.paymentPublicId);
+    // the language the shop chose for its payer (PayKeeper's `lang`), unless the link names one
+    return toPay(req, reply, invoice.paymentPublicId, invoice.data.lang);
   };
   // Counted per client IP, found or not: an invoice id can be guessed by counting (security.ts).
   const billOptions = {
