@@ -34,8 +34,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import pino from 'pino';
-import { loadConfig } from '../src/config.ts';
-import { openGateway } from '../src/runtime.ts';
+import { startUp } from '../src/cli/start-up.ts';
+import { loadSettings } from '../src/config.ts';
 import { buildIfStale } from './build.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -348,8 +348,7 @@ const loadSeconds = (performance.now() - started) / 1000;
 
 // This process opens the server's database for the checks, with the server's keys.
 Object.assign(process.env, { KOPEK_MASTER_KEYS: serverEnv.KOPEK_MASTER_KEYS, KOPEK_DATA_DIR: dataDir });
-const config = loadConfig({ database: databaseUrl });
-const gateway = await openGateway(config, { log: pino({ level: 'silent' }) });
+const { gateway } = await startUp(loadSettings({ database: databaseUrl }), pino({ level: 'silent' }));
 const { db } = gateway.database;
 
 const unsettledCount = async () => {

@@ -1,7 +1,8 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { limits } from './domain/limits.ts';
 import { formatKeyring, type Keyring, newMasterKey, parseKeyring } from './security/vault.ts';
+import { isPostgresUrl } from './store/target.ts';
 
 /** Everything configurable, from flags and the environment, with the embedded defaults. */
 export type Config = {
@@ -23,7 +24,32 @@ export type Config = {
   trustProxy: boolean | string[];
   /** Seconds a payment page's result shows before it sends the payer back to the shop; 3 unless set. */
   resultRedirectSeconds?: number;
+  /** Bounds on slow or greedy clients (web/app.ts); `httpLimitsDefault` where unset. */
+  http?: Partial<HttpLimits>;
+  /** Where `/metrics` is served, never on the public listener; null: nowhere. */
+  metrics?: { host: string; port: number } | null;
 };
+
+export type HttpLimits = {
+  /** A whole request, headers and body, must arrive within this; else the connection is closed. */
+  requestTimeoutMs: number;
+  /** The headers alone must arrive within this. */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Open connections from one client address; more are closed at once. 0: no bound. */
+  connectionsPerAddressMax: number;
+};
+
+export const httpLimitsDefault: HttpLimits = {
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  connectionsPerAddressMax: 100,
+};
+
+/** Everything but the keys, which are bound to the database they belong to (cli/key-binding.ts). */
+export type Settings = Omit<Config, 'keyring' | 'keyringSource'>;
 
 export type Overrides = { database?: string; port?: number; host?: string };
 
@@ -37,30 +63,44 @@ const intEnv = (name: string, fallback: number): number => {
 };
 
 /**
- * Master keys come from KOPEK_MASTER_KEYS (`id:base64,…`). Without it, the embedded setup
- * keeps a generated key in `<dataDir>/master.keys` (mode 0600); a multi-process PostgreSQL
- * deployment must set the variable so every process shares the keys.
+ * Master keys come from KOPEK_MASTER_KEYS (`id:base64,…`), else from `<dataDir>/master.keys`
+ * (mode 0600); null when neither exists. Only cli/key-binding.ts creates the file, and only
+ * for a database that has no keys yet.
  */
-function loadKeyring(dataDir: string): { keyring: Keyring; source: Config['keyringSource'] } {
+export function readKeyring(dataDir: string): { keyring: Keyring; source: Config['keyringSource'] } | null {
   const fromEnv = process.env.KOPEK_MASTER_KEYS;
   if (fromEnv)
     return { keyring: parseKeyring(fromEnv, process.env.KOPEK_ACTIVE_KEY_ID || undefined), source: 'env' };
-  const file = join(dataDir, 'master.keys');
-  if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(
-      file,
-      `${formatKeyring({ activeKeyId: 'k1', keys: new Map([['k1', newMasterKey()]]) })}\n`,
-      { mode: 0o600 },
-    );
-    chmodSync(file, 0o600);
-  }
+  const file = masterKeysPath(dataDir);
+  if (!existsSync(file)) return null;
   const lines = readFileSync(file, 'utf8').trim().split('\n');
   const active = lines.find((l) => l.startsWith('active='))?.slice('active='.length);
   return {
     keyring: parseKeyring(lines.filter((l) => !l.startsWith('active=')).join(','), active),
     source: 'file',
   };
+}
+
+export const masterKeysPath = (dataDir: string): string => join(dataDir, 'master.keys');
+
+/**
+ * Writes a fresh one-key file; `wx`, so of two processes creating it at once one wins and
+ * the other reads the winner's key rather than overwriting it.
+ */
+export function createKeyFile(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true });
+  const file = masterKeysPath(dataDir);
+  try {
+    writeFileSync(
+      file,
+      `${formatKeyring({ activeKeyId: 'k1', keys: new Map([['k1', newMasterKey()]]) })}\n`,
+      { mode: 0o600, flag: 'wx' },
+    );
+  } catch (error) {
+    if ((error as { code?: string }).code === 'EEXIST') return;
+    throw error;
+  }
+  chmodSync(file, 0o600);
 }
 
 function parseTrustProxy(raw: string | undefined): Config['trustProxy'] {
@@ -72,19 +112,24 @@ function parseTrustProxy(raw: string | undefined): Config['trustProxy'] {
     .filter(Boolean);
 }
 
-export function loadConfig(overrides: Overrides = {}): Config {
-  const dataDir = process.env.KOPEK_DATA_DIR ?? './data';
+/**
+ * The settings of one command. The data dir (key file, demo credentials) of a SQLite database
+ * is the directory of its file, wherever the command runs from: a database and its keys
+ * travel together. KOPEK_DATA_DIR (default ./data) places the default database and, for
+ * PostgreSQL, the key file.
+ */
+export function loadSettings(overrides: Overrides = {}): Settings {
+  const defaultDir = process.env.KOPEK_DATA_DIR ?? './data';
+  const database = overrides.database ?? process.env.DATABASE_URL ?? join(defaultDir, 'kopek.db');
+  const dataDir = isPostgresUrl(database) || database === ':memory:' ? defaultDir : dirname(database);
   const port = overrides.port ?? intEnv('PORT', 8080);
   const host = overrides.host ?? process.env.HOST ?? '0.0.0.0';
-  const { keyring, source } = loadKeyring(dataDir);
   return {
-    database: overrides.database ?? process.env.DATABASE_URL ?? join(dataDir, 'kopek.db'),
+    database,
     dataDir,
     host,
     port,
     publicUrl: (process.env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
-    keyring,
-    keyringSource: source,
     connectorTimeoutMs: intEnv('CONNECTOR_TIMEOUT_MS', limits.connectorTimeoutMs),
     paymentAttemptsMax: intEnv('PAYMENT_ATTEMPTS_MAX', limits.paymentAttemptsMax),
     statsTimeZone: process.env.STATS_TIME_ZONE ?? 'Europe/Moscow',
@@ -94,5 +139,26 @@ export function loadConfig(overrides: Overrides = {}): Config {
     ...(process.env.RESULT_REDIRECT_SECONDS
       ? { resultRedirectSeconds: intEnv('RESULT_REDIRECT_SECONDS', 0) }
       : {}),
+    http: {
+      requestTimeoutMs: intEnv('HTTP_REQUEST_TIMEOUT_MS', httpLimitsDefault.requestTimeoutMs),
+      headersTimeoutMs: intEnv('HTTP_HEADERS_TIMEOUT_MS', httpLimitsDefault.headersTimeoutMs),
+      keepAliveTimeoutMs: intEnv('HTTP_KEEP_ALIVE_TIMEOUT_MS', httpLimitsDefault.keepAliveTimeoutMs),
+      connectionsPerAddressMax: intEnv(
+        'HTTP_CONNECTIONS_PER_ADDRESS_MAX',
+        httpLimitsDefault.connectionsPerAddressMax,
+      ),
+    },
+    metrics: parseMetrics(process.env.METRICS_PORT, process.env.METRICS_HOST),
   };
+}
+
+export const metricsPortDefault = 9464;
+
+/** `METRICS_PORT`: a port, or `0`/`off` for no metrics listener at all. */
+function parseMetrics(port: string | undefined, host: string | undefined): Config['metrics'] {
+  if (port === '0' || port === 'off') return null;
+  const value = port === undefined || port === '' ? metricsPortDefault : Number(port);
+  if (!Number.isInteger(value) || value < 1 || value > 65535)
+    throw new Error(`METRICS_PORT must be a port, 0 or off, got ${port}`);
+  return { host: host || '127.0.0.1', port: value };
 }

@@ -1,15 +1,14 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
-import { loadConfig, type Overrides } from '../config.ts';
+import type { Logger } from 'pino';
+import { loadSettings, type Overrides } from '../config.ts';
 import type { KeyUsage } from '../engine/keys/keys.ts';
 import type { MerchantCredentials } from '../engine/merchants/view.ts';
 import { createLogger } from '../log.ts';
-import type * as Runtime from '../runtime.ts';
 import type { Gateway } from '../runtime.ts';
-import type * as Database from '../store/database.ts';
 import type * as App from '../web/app.ts';
+import type * as KeyBinding from './key-binding.ts';
 import { addActiveKey, masterKeysFile, removeKey } from './key-file.ts';
+import type * as StartUp from './start-up.ts';
 
 type Values = Record<string, string | boolean | undefined>;
 export type Command = {
@@ -39,16 +38,24 @@ function overrides(values: Values): Overrides {
 
 // The gateway, its database drivers and the web app load only when a command runs, so `--help`
 // and argument errors answer at once.
-const openGateway: typeof Runtime.openGateway = async (...args) =>
-  (await import('../runtime.ts')).openGateway(...args);
-const openDatabase: typeof Database.openDatabase = async (...args) =>
-  (await import('../store/database.ts')).openDatabase(...args);
+const startUp: typeof StartUp.startUp = async (...args) => (await import('./start-up.ts')).startUp(...args);
+const demoMerchant: typeof StartUp.demoMerchant = (dataDir) => async (gateway) =>
+  (await import('./start-up.ts')).demoMerchant(dataDir)(gateway);
+const forgetKey: typeof KeyBinding.forgetKey = async (...args) =>
+  (await import('./key-binding.ts')).forgetKey(...args);
 const buildApp: typeof App.buildApp = async (...args) => (await import('../web/app.ts')).buildApp(...args);
+const buildMetricsApp: typeof App.buildMetricsApp = async (...args) =>
+  (await import('../web/app.ts')).buildMetricsApp(...args);
+
+/** The gateway of a one-shot command, its keys checked against the database. */
+const openCommand = async (values: Values, log: Logger = cliLogger()): Promise<Gateway> =>
+  (await startUp(loadSettings(overrides(values)), log)).gateway;
 
 /** Quiet by default for one-shot commands: their stdout is for the answer (and `--json`). */
 const cliLogger = () => createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
 
-const demoFile = (dataDir: string) => join(dataDir, 'demo-credentials.json');
+const hostPort = ({ host, port }: { host: string; port: number }) =>
+  host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 
 function banner(gateway: Gateway, creds: MerchantCredentials | null): string {
   const publicUrl = gateway.config.publicUrl;
@@ -57,7 +64,7 @@ function banner(gateway: Gateway, creds: MerchantCredentials | null): string {
     `Kopek is running on ${gateway.database.label}`,
     '',
     `  Health        ${publicUrl}/healthz`,
-    `  Metrics       ${publicUrl}/metrics`,
+    `  Metrics       ${gateway.config.metrics ? `http://${hostPort(gateway.config.metrics)}/metrics` : 'off'}`,
     `  Payment page  ${publicUrl}/pay/<payment id>`,
     ...gateway.dialects.flatMap((d) => d.endpoints?.(publicUrl) ?? []).map((line) => `  ${line}`),
   ];
@@ -88,35 +95,39 @@ created and its credentials are printed (and kept in <data dir>/demo-credentials
 ${databaseHelp}
 
 Environment: PUBLIC_URL, KOPEK_MASTER_KEYS, KOPEK_DATA_DIR, LOG_LEVEL, CONNECTOR_TIMEOUT_MS,
-KOPEK_WORKERS=0 (serve HTTP only; run workers elsewhere).`,
+KOPEK_WORKERS=0 (serve HTTP only; run workers elsewhere), METRICS_HOST and METRICS_PORT
+(/metrics listener, default 127.0.0.1:9464, off to disable), HTTP_REQUEST_TIMEOUT_MS,
+HTTP_HEADERS_TIMEOUT_MS, HTTP_KEEP_ALIVE_TIMEOUT_MS, HTTP_CONNECTIONS_PER_ADDRESS_MAX.`,
   options: { ...databaseOption, port: { type: 'string', short: 'p' }, host: { type: 'string' } },
   async run(values) {
-    const config = loadConfig(overrides(values));
-    const log = createLogger({ level: config.logLevel });
-    const gateway = await openGateway(config, { log });
-    let creds: MerchantCredentials | null = null;
-    if ((await gateway.engine.listMerchants()).length === 0) {
-      const made = await gateway.engine.createMerchant({ name: 'Demo shop' });
-      if (made.ok) {
-        creds = made.value;
-        writeFileSync(demoFile(config.dataDir), `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
-      }
-    } else if (existsSync(demoFile(config.dataDir))) {
-      creds = JSON.parse(readFileSync(demoFile(config.dataDir), 'utf8'));
-    }
+    const settings = loadSettings(overrides(values));
+    const log = createLogger({ level: settings.logLevel });
+    const { gateway, prepared: creds } = await startUp(settings, log, demoMerchant(settings.dataDir));
+    const config = gateway.config;
     const app = await buildApp(gateway);
-    await app.listen({ port: config.port, host: config.host });
+    const metricsApp = config.metrics ? await buildMetricsApp(gateway) : null;
+    try {
+      await app.listen({ port: config.port, host: config.host });
+      if (config.metrics) await metricsApp?.listen(config.metrics);
+    } catch (error) {
+      // A port taken: exit with the message rather than serve half (or keep the process up).
+      await app.close();
+      await metricsApp?.close();
+      await gateway.close();
+      throw error;
+    }
     if (config.workers) gateway.startBackground();
     const stop = async (signal: string) => {
       log.info({ signal }, 'shutting down');
       await app.close();
+      await metricsApp?.close();
       await gateway.close();
       process.exit(0);
     };
     // Before the banner: whoever waits for it may signal at once.
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
-    process.stdout.write(banner(gateway, creds));
+    process.stdout.write(banner(gateway, creds ?? null));
     return -1;
   },
 };
@@ -127,13 +138,11 @@ const migrate: Command = {
   help: `Usage: kopek migrate [--database D]\n\n${databaseHelp}`,
   options: databaseOption,
   async run(values) {
-    const config = loadConfig(overrides(values));
-    const database = await openDatabase(config.database);
+    const gateway = await openCommand(values);
     try {
-      await database.migrate();
-      console.log(`migrated ${database.label}`);
+      console.log(`migrated ${gateway.database.label}`);
     } finally {
-      await database.close();
+      await gateway.close();
     }
     return 0;
   },
@@ -155,8 +164,7 @@ ${databaseHelp}`,
       console.error('kopek merchant create: --name is required');
       return 2;
     }
-    const config = loadConfig(overrides(values));
-    const gateway = await openGateway(config, { log: cliLogger() });
+    const gateway = await openCommand(values);
     try {
       const made = await gateway.engine.createMerchant({ name: values.name });
       if (!made.ok) {
@@ -189,8 +197,7 @@ const merchantList: Command = {
   help: `Usage: kopek merchant list [--json] [--database D]\n\n      --json         one JSON array on stdout\n${databaseHelp}`,
   options: { ...databaseOption, json: { type: 'boolean' } },
   async run(values) {
-    const config = loadConfig(overrides(values));
-    const gateway = await openGateway(config, { log: cliLogger() });
+    const gateway = await openCommand(values);
     try {
       const merchants = await gateway.engine.listMerchants();
       if (values.json)
@@ -235,8 +242,7 @@ ${databaseHelp}`,
       console.error('kopek user create: --role is admin or operator');
       return 2;
     }
-    const config = loadConfig(overrides(values));
-    const gateway = await openGateway(config, { log: cliLogger() });
+    const gateway = await openCommand(values);
     try {
       if (merchantId && !(await gateway.engine.getMerchant(BigInt(merchantId)))) {
         console.error(`kopek user create: no merchant ${merchantId}`);
@@ -263,8 +269,10 @@ ${databaseHelp}`,
 };
 
 const keysHelpTail = `Master keys come from KOPEK_MASTER_KEYS (id:base64,…; the first is active, or the one
-KOPEK_ACTIVE_KEY_ID names) or, when it is unset, from <data dir>/master.keys (KOPEK_DATA_DIR,
-default ./data). Every sealed value (merchant API secrets, card numbers) names its key.`;
+KOPEK_ACTIVE_KEY_ID names) or, when it is unset, from <data dir>/master.keys: the directory
+of the SQLite file (for PostgreSQL KOPEK_DATA_DIR, default ./data). Every sealed value
+(merchant API secrets, card numbers) names its key, and the database records a check value
+of each key: keys that are not its own are refused.`;
 
 const keysRotate: Command = {
   name: 'keys rotate',
@@ -297,13 +305,15 @@ ${keysHelpTail}`,
       console.error('kopek keys rotate: --batch takes a positive number');
       return 2;
     }
-    let config = loadConfig(overrides(values));
+    // The keys as they are are checked against the database before a new one joins them.
+    let gateway = await openCommand(values);
     let added: string | null = null;
-    if (config.keyringSource === 'file' && !values['no-new-key']) {
-      added = addActiveKey(config.dataDir, config.keyring);
-      config = loadConfig(overrides(values)); // read back exactly as `serve` will
+    if (gateway.config.keyringSource === 'file' && !values['no-new-key']) {
+      added = addActiveKey(gateway.config.dataDir, gateway.config.keyring);
+      await gateway.close();
+      gateway = await openCommand(values); // read back exactly as `serve` will; records the new key
     }
-    const gateway = await openGateway(config, { log: cliLogger() });
+    const config = gateway.config;
     try {
       const counts = await gateway.engine.rotateKeys({ batchSize: batch });
       const active = config.keyring.activeKeyId;
@@ -355,8 +365,7 @@ ${databaseHelp}
 ${keysHelpTail}`,
   options: { ...databaseOption, json: { type: 'boolean' } },
   async run(values) {
-    const config = loadConfig(overrides(values));
-    const gateway = await openGateway(config, { log: cliLogger() });
+    const gateway = await openCommand(values);
     try {
       const usage = await gateway.engine.keyUsage();
       if (values.json) process.stdout.write(`${JSON.stringify(usage)}\n`);
@@ -389,36 +398,36 @@ ${keysHelpTail}`,
       console.error('kopek keys retire: --key is required');
       return 2;
     }
-    const config = loadConfig(overrides(values));
-    if (!config.keyring.keys.has(keyId)) {
-      console.error(`kopek keys retire: no master key ${keyId} is configured`);
-      return 1;
-    }
-    if (keyId === config.keyring.activeKeyId) {
-      console.error(`kopek keys retire: ${keyId} is the active key; rotate to a new one first`);
-      return 1;
-    }
-    const gateway = await openGateway(config, { log: cliLogger() });
-    let inUse: KeyUsage | undefined;
+    const gateway = await openCommand(values);
     try {
-      inUse = (await gateway.engine.keyUsage()).find((u) => u.keyId === keyId);
+      const config = gateway.config;
+      if (!config.keyring.keys.has(keyId)) {
+        console.error(`kopek keys retire: no master key ${keyId} is configured`);
+        return 1;
+      }
+      if (keyId === config.keyring.activeKeyId) {
+        console.error(`kopek keys retire: ${keyId} is the active key; rotate to a new one first`);
+        return 1;
+      }
+      const inUse = (await gateway.engine.keyUsage()).find((u) => u.keyId === keyId);
+      const held = (inUse?.credentials ?? 0) + (inUse?.cards ?? 0);
+      if (held > 0) {
+        console.error(
+          `kopek keys retire: ${held} sealed values still use ${keyId}; run 'kopek keys rotate' first`,
+        );
+        return 1;
+      }
+      if (config.keyringSource === 'env') {
+        console.log(`no sealed value uses ${keyId}: remove it from KOPEK_MASTER_KEYS`);
+        return 0;
+      }
+      removeKey(config.dataDir, config.keyring, keyId);
+      await forgetKey(gateway.database, keyId);
+      console.log(`removed master key ${keyId} from ${masterKeysFile(config.dataDir)}`);
+      return 0;
     } finally {
       await gateway.close();
     }
-    const held = (inUse?.credentials ?? 0) + (inUse?.cards ?? 0);
-    if (held > 0) {
-      console.error(
-        `kopek keys retire: ${held} sealed values still use ${keyId}; run 'kopek keys rotate' first`,
-      );
-      return 1;
-    }
-    if (config.keyringSource === 'env') {
-      console.log(`no sealed value uses ${keyId}: remove it from KOPEK_MASTER_KEYS`);
-      return 0;
-    }
-    removeKey(config.dataDir, config.keyring, keyId);
-    console.log(`removed master key ${keyId} from ${masterKeysFile(config.dataDir)}`);
-    return 0;
   },
 };
 
@@ -443,8 +452,7 @@ ${databaseHelp}`,
       console.error('kopek stats rebuild: --batch takes a positive number');
       return 2;
     }
-    const config = loadConfig(overrides(values));
-    const gateway = await openGateway(config, { log: cliLogger() });
+    const gateway = await openCommand(values);
     try {
       const done = await gateway.engine.rebuildStats({ batchSize: batch });
       if (values.json) process.stdout.write(`${JSON.stringify(done)}\n`);

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { limits } from '../domain/limits.ts';
+import { VaultError } from '../security/vault.ts';
 import type { Database } from '../store/database.ts';
 import type { OutboxRow } from '../store/schema.ts';
 import { inTransaction } from '../store/transaction.ts';
@@ -101,6 +102,15 @@ const storable = (text: string | null | undefined, max: number): string | null =
 
 export class DeliveryWorker {
   readonly #o: Required<Omit<WorkerOptions, 'log'>> & { log?: Logger };
+  #unsignable = 0;
+
+  /**
+   * Attempts that failed because this process could not open the merchant's secret to sign
+   * (or a sealed value to send): keys that are not the database's. Counted for /metrics.
+   */
+  get unsignableAttempts(): number {
+    return this.#unsignable;
+  }
 
   constructor(options: WorkerOptions) {
     const timeoutMs = options.timeoutMs ?? 10_000;
@@ -195,6 +205,20 @@ export class DeliveryWorker {
         result = await handler(job, signal);
       } catch (error) {
         result = { delivered: false, error: signal.aborted ? 'timeout' : messageOf(error) };
+        // Not the merchant's fault and no retry cures it: an operator must bring the right keys.
+        if (error instanceof VaultError) {
+          this.#unsignable++;
+          this.#o.log?.error(
+            {
+              outboxId: row.id.toString(),
+              channel: row.channel,
+              merchantId: row.merchant_id.toString(),
+              attempt,
+              error: error.message,
+            },
+            'callback cannot be signed or decrypted: master keys do not match the database',
+          );
+        }
       }
     }
     try {

@@ -12,6 +12,9 @@ export type Sealed = { keyId: string; ciphertext: string };
 const ivBytes = 12;
 const tagBytes = 16;
 
+/** A sealed value this keyring cannot open: its key is missing, or it is not the key that sealed it. */
+export class VaultError extends Error {}
+
 export class Vault {
   constructor(readonly keyring: Keyring) {
     const active = keyring.keys.get(keyring.activeKeyId);
@@ -38,9 +41,15 @@ export class Vault {
     const decipher = createDecipheriv('aes-256-gcm', this.key(sealed.keyId), raw.subarray(0, ivBytes));
     decipher.setAAD(Buffer.from(aad));
     decipher.setAuthTag(raw.subarray(ivBytes, ivBytes + tagBytes));
-    return Buffer.concat([decipher.update(raw.subarray(ivBytes + tagBytes)), decipher.final()]).toString(
-      'utf8',
-    );
+    try {
+      return Buffer.concat([decipher.update(raw.subarray(ivBytes + tagBytes)), decipher.final()]).toString(
+        'utf8',
+      );
+    } catch {
+      throw new VaultError(
+        `a value sealed with master key ${sealed.keyId} does not open with this process's ${sealed.keyId}`,
+      );
+    }
   }
 
   /** One-string form `keyId:ciphertext`, for columns that hold a single secret. */
@@ -61,7 +70,7 @@ export class Vault {
 
   private key(keyId: string): Buffer {
     const key = this.keyring.keys.get(keyId);
-    if (!key) throw new Error(`master key ${keyId} is not configured`);
+    if (!key) throw new VaultError(`master key ${keyId} is not configured`);
     return key;
   }
 }

@@ -7,11 +7,13 @@ import {
   PostgresDialect,
   type SqliteDatabase,
   SqliteDialect,
+  sql,
   type Transaction,
 } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.ts';
 import type { DB, Flavor } from './schema.ts';
+import { isPostgresUrl } from './target.ts';
 
 export type { Flavor } from './schema.ts';
 export type Tx = Transaction<DB>;
@@ -22,6 +24,12 @@ export type Database = {
   /** A short, password-free description for logs and banners. */
   label: string;
   migrate(): Promise<void>;
+  /**
+   * Runs `work` while no other process runs start-up work on this database: start-ups of
+   * several processes at once (migrations, key records, the demo merchant) happen one after
+   * the other, each seeing what the one before it did.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 };
 
@@ -31,7 +39,7 @@ export type OpenOptions = {
   poolSize?: number;
 };
 
-export const isPostgresUrl = (target: string) => /^postgres(ql)?:\/\//.test(target);
+export { isPostgresUrl };
 
 /** Opens a SQLite file path (or `:memory:`) or a `postgres://` URL, same schema either way. */
 export async function openDatabase(target: string, options: OpenOptions = {}): Promise<Database> {
@@ -49,7 +57,53 @@ function openSqlite(path: string): Database {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.defaultSafeIntegers(true);
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return withMigrator('sqlite', db, `sqlite:${path}`);
+  return withMigrator('sqlite', db, `sqlite:${path}`, sqliteExclusive(path));
+}
+
+/**
+ * SQLite's start-up lock: a write transaction on a small file beside the database, not on the
+ * database itself (whose one connection the work inside needs). The operating system drops
+ * the lock when its process dies, so a killed start-up never leaves it held. Polled rather
+ * than waited for in SQLite, which would block this process's event loop meanwhile.
+ */
+function sqliteExclusive(path: string): Database['exclusive'] {
+  return async (work) => {
+    if (path === ':memory:') return work();
+    const lock = new SQLite(`${path}.startup-lock`);
+    try {
+      lock.pragma('busy_timeout = 0');
+      for (;;) {
+        try {
+          lock.exec('begin immediate');
+          break;
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+      return await work();
+    } finally {
+      lock.close(); // ends the transaction, releasing the lock
+    }
+  };
+}
+
+/**
+ * PostgreSQL's start-up lock: a session advisory lock held on one pooled connection while
+ * `work` runs on the others. Keyed by the schema, so test schemas side by side do not wait
+ * for each other. A process that dies loses its session and with it the lock.
+ */
+function postgresExclusive(db: Kysely<DB>): Database['exclusive'] {
+  const key = sql`hashtext(current_schema() || ':kopek-startup')`;
+  return (work) =>
+    db.connection().execute(async (session) => {
+      await sql`select pg_advisory_lock(${key})`.execute(session);
+      try {
+        return await work();
+      } finally {
+        await sql`select pg_advisory_unlock(${key})`.execute(session);
+      }
+    });
 }
 
 /**
@@ -105,6 +159,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
     'postgres',
     db,
     `postgres://${host.host}${host.pathname}${options.schema ? `#${options.schema}` : ''}`,
+    postgresExclusive(db),
     options.schema,
   );
 }
@@ -114,11 +169,18 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
  * migrator otherwise takes a `kysely_migration_lock` table in any schema of the database
  * (another process's) as its own and then fails to find it on its search path.
  */
-function withMigrator(flavor: Flavor, db: Kysely<DB>, label: string, schema?: string): Database {
+function withMigrator(
+  flavor: Flavor,
+  db: Kysely<DB>,
+  label: string,
+  exclusive: Database['exclusive'],
+  schema?: string,
+): Database {
   return {
     flavor,
     db,
     label,
+    exclusive,
     async migrate() {
       const migrator = new Migrator({
         db,

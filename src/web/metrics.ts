@@ -1,4 +1,5 @@
 import client from 'prom-client';
+import type { Gateway } from '../runtime.ts';
 import type { Database } from '../store/database.ts';
 
 type Counted = { key: string; n: bigint | number | string };
@@ -8,7 +9,7 @@ type Counted = { key: string; n: bigint | number | string };
  * scrape time. A database that is down empties those gauges and sets `kopek_database_up` to
  * 0; it never takes the process metrics down with it.
  */
-export function createMetrics(database: Database) {
+export function createMetrics(database: Database, worker?: Pick<Gateway['worker'], 'unsignableAttempts'>) {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'kopek_' });
   const httpDuration = new client.Histogram({
@@ -61,5 +62,31 @@ export function createMetrics(database: Database) {
       .groupBy('status')
       .execute(),
   );
+  new client.Counter({
+    name: 'kopek_callbacks_unsignable_total',
+    help: 'Callback attempts of this process that failed because a sealed secret would not open (wrong master keys)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(worker?.unsignableAttempts ?? 0);
+    },
+  });
   return { registry, httpDuration };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+const shared = new WeakMap<Database, Metrics>();
+
+/**
+ * One set of metrics per gateway (by its database handle): the public app records HTTP figures
+ * into it, and the metrics listener reads the same registry.
+ */
+export function metricsOf(gateway: Pick<Gateway, 'database' | 'worker'>): Metrics {
+  let metrics = shared.get(gateway.database);
+  if (!metrics) {
+    metrics = createMetrics(gateway.database, gateway.worker);
+    shared.set(gateway.database, metrics);
+  }
+  return metrics;
 }

@@ -53,7 +53,14 @@ function childEnv(dataDir: string, databaseUrl: string): NodeJS.ProcessEnv {
     'NODE_TEST_CONTEXT',
   ])
     delete env[name];
-  return { ...env, KOPEK_DATA_DIR: dataDir, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', NODE_OPTIONS: '' };
+  return {
+    ...env,
+    KOPEK_DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'warn',
+    METRICS_PORT: 'off',
+    NODE_OPTIONS: '',
+  };
 }
 
 function freePort(): Promise<number> {

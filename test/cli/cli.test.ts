@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +31,7 @@ after(() => {
 });
 
 /** The child's environment: nothing from ours that the CLI reads, unless given. */
-function childEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+function childEnv(dataDir: string | null, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of [
     'DATABASE_URL',
@@ -41,23 +42,33 @@ function childEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.P
     'HOST',
     'PUBLIC_URL',
     'NODE_TEST_CONTEXT',
+    'METRICS_PORT',
+    'METRICS_HOST',
+    'KOPEK_DATA_DIR',
   ])
     delete env[name];
-  return { ...env, KOPEK_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extra };
+  // No metrics listener unless a test asks: servers side by side would want the same port.
+  return {
+    ...env,
+    ...(dataDir ? { KOPEK_DATA_DIR: dataDir } : {}),
+    LOG_LEVEL: 'warn',
+    METRICS_PORT: 'off',
+    ...extra,
+  };
 }
 
 type Run = { code: number | null; stdout: string; stderr: string };
 
 function kopek(
   args: string[],
-  options: { dataDir?: string; env?: Record<string, string> } = {},
+  options: { dataDir?: string | null; env?: Record<string, string>; cwd?: string } = {},
 ): Promise<Run> {
-  const env = childEnv(options.dataDir ?? tempDir(), options.env);
+  const env = childEnv(options.dataDir === undefined ? tempDir() : options.dataDir, options.env);
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [bin, ...args],
-      { cwd: root, env, timeout: 120_000 }, // generous: CI shares two cores with other test files
+      { cwd: options.cwd ?? root, env, timeout: 120_000 }, // generous: CI shares two cores with other test files
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
         resolve({ code, stdout, stderr });
@@ -118,11 +129,11 @@ type Server = {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 };
 
-async function serve(dataDir: string): Promise<Server> {
+async function serve(dataDir: string, env: Record<string, string> = {}): Promise<Server> {
   const port = await freePort();
   const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--host', '127.0.0.1'], {
     cwd: root,
-    env: childEnv(dataDir),
+    env: childEnv(dataDir, env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
@@ -358,8 +369,14 @@ describe('kopek CLI', { concurrency: true }, () => {
         await gw.db.db.updateTable('daily_stats').set({ amount_minor: 1n }).execute();
         assert.notEqual(await statsRows(), live);
         const path = gw.db.label.replace(/^sqlite:/, '');
+        // the test gateway's keys: the database was written with them, and refuses others
+        const env = {
+          KOPEK_MASTER_KEYS: [...gw.config.keyring.keys]
+            .map(([id, key]) => `${id}:${key.toString('base64')}`)
+            .join(','),
+        };
 
-        const run = await kopek(['stats', 'rebuild', '--database', path]);
+        const run = await kopek(['stats', 'rebuild', '--database', path], { env });
         assert.equal(run.code, 0, run.stderr);
         assert.match(
           run.stdout,
@@ -367,7 +384,7 @@ describe('kopek CLI', { concurrency: true }, () => {
         );
         assert.equal(await statsRows(), live);
 
-        const json = await kopek(['stats', 'rebuild', '--json', '--batch', '2', '-d', path]);
+        const json = await kopek(['stats', 'rebuild', '--json', '--batch', '2', '-d', path], { env });
         assert.equal(json.code, 0, json.stderr);
         const done = JSON.parse(json.stdout);
         assert.deepEqual(Object.keys(done).sort(), [
@@ -381,7 +398,7 @@ describe('kopek CLI', { concurrency: true }, () => {
         assert.equal(done.rowsDeleted, done.bucketsWritten);
         assert.equal(await statsRows(), live);
 
-        const bad = await kopek(['stats', 'rebuild', '--batch', '0', '-d', path]);
+        const bad = await kopek(['stats', 'rebuild', '--batch', '0', '-d', path], { env });
         assert.equal(bad.code, 2);
         assert.match(bad.stderr, /--batch takes a positive number/);
       } finally {
@@ -415,6 +432,82 @@ describe('kopek CLI', { concurrency: true }, () => {
       });
       assert.equal(run.code, 0, run.stderr);
       assert.ok(existsSync(flag));
+    });
+  });
+
+  describe('master keys bound to their database', { concurrency: false }, () => {
+    const home = tempDir();
+    const database = join(home, 'shop', 'x.db');
+    const keyFile = join(home, 'shop', 'master.keys');
+    let original = '';
+    const refusals = [
+      ['merchant', 'list'],
+      ['merchant', 'create', '--name', 'Another'],
+      ['migrate'],
+      ['keys', 'status'],
+      ['stats', 'rebuild'],
+    ];
+
+    test('the key file is beside the SQLite file, wherever the command runs from', async () => {
+      const elsewhere = tempDir();
+      const created = parseCredentials(
+        await kopek(['merchant', 'create', '--name', 'Far shop', '--json', '--database', database], {
+          dataDir: null,
+          cwd: elsewhere,
+        }),
+        'Far shop',
+      );
+      assert.ok(existsSync(keyFile));
+      assert.ok(!existsSync(join(elsewhere, 'data')), 'no key file in the working directory');
+      original = readFileSync(keyFile, 'utf8');
+      const list = await kopek(['merchant', 'list', '--json', '--database', database], {
+        dataDir: null,
+        cwd: tempDir(),
+      });
+      assert.deepEqual(
+        parseList(list).map((m) => m.id),
+        [created.id],
+      );
+    });
+
+    test('another key file: every command refuses with a message, serve too', async () => {
+      assert.ok(original, 'the first test ran');
+      writeFileSync(keyFile, `k1:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+      for (const args of refusals) {
+        const run = await kopek([...args, '--database', database], { dataDir: null });
+        assert.equal(run.code, 1, `${args.join(' ')}: ${run.stdout}${run.stderr}`);
+        assert.match(
+          run.stderr,
+          /master key k1 is not the key this database was written with/,
+          args.join(' '),
+        );
+      }
+      const server = await serve(home, { DATABASE_URL: database });
+      assert.deepEqual(await server.exited, { code: 1, signal: null });
+      assert.ok(!server.stdout().includes('Kopek is running'));
+      writeFileSync(keyFile, original, { mode: 0o600 });
+      assert.equal((await kopek(['merchant', 'list', '--database', database], { dataDir: null })).code, 0);
+    });
+
+    test('no key file: refused, and none is generated for a database that has keys', async () => {
+      rmSync(keyFile);
+      try {
+        const run = await kopek(['merchant', 'list', '--database', database], { dataDir: null });
+        assert.equal(run.code, 1);
+        assert.match(run.stderr, /Not generating new keys/);
+        assert.ok(!existsSync(keyFile));
+      } finally {
+        writeFileSync(keyFile, original, { mode: 0o600 });
+      }
+    });
+
+    test('KOPEK_MASTER_KEYS with none of the database keys is refused', async () => {
+      const run = await kopek(['merchant', 'list', '--database', database], {
+        dataDir: null,
+        env: { KOPEK_MASTER_KEYS: `prod:${randomBytes(32).toString('base64')}` },
+      });
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /none of the configured master keys \(prod\)/);
     });
   });
 
@@ -482,13 +575,14 @@ describe('kopek CLI', { concurrency: true }, () => {
     const dataDir = tempDir();
     let demo: { id: string; login: string; password: string } | undefined;
 
-    test('first start: banner with demo credentials, health and metrics, clean SIGTERM', async () => {
-      const server = await serve(dataDir);
+    test('first start: banner with demo credentials, health, metrics on their own port, clean SIGTERM', async () => {
+      const metricsPort = await freePort();
+      const server = await serve(dataDir, { METRICS_PORT: String(metricsPort) });
       const banner = await server.waitFor(/Test card 4111/);
       const base = `http://localhost:${server.port}`;
       assert.ok(banner.includes(`Kopek is running on sqlite:${join(dataDir, 'kopek.db')}`), banner);
       assert.ok(banner.includes(`${base}/healthz`));
-      assert.ok(banner.includes(`${base}/metrics`));
+      assert.ok(banner.includes(`Metrics       http://127.0.0.1:${metricsPort}/metrics`), banner);
       const m = demoLine.exec(banner);
       assert.ok(m, banner);
       demo = { id: m[1]!, login: m[2]!, password: m[3]! };
@@ -507,7 +601,9 @@ describe('kopek CLI', { concurrency: true }, () => {
       assert.equal(health.status, 200);
       const body = (await health.json()) as { status: string };
       assert.equal(body.status, 'ok');
-      const metrics = await fetch(`${direct}/metrics`);
+      const hidden = await fetch(`${direct}/metrics`);
+      assert.equal(hidden.status, 404, 'not on the public listener');
+      const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
       assert.equal(metrics.status, 200);
       assert.match(metrics.headers.get('content-type') ?? '', /^text\/plain/);
       const text = await metrics.text();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { limits } from '../../src/domain/limits.ts';
-import { buildApp } from '../../src/web/app.ts';
+import { buildApp, buildMetricsApp } from '../../src/web/app.ts';
 import { testFlavors } from '../helpers/databases.ts';
 import { type TestGateway, testGateway } from '../helpers/gateway.ts';
 
@@ -29,10 +29,15 @@ for (const flavor of flavors) {
       assert.deepEqual(res.json(), { status: 'ok', database: flavor });
     });
 
-    test('/metrics is Prometheus text with the gateway metrics', async () => {
+    test('/metrics is Prometheus text with the gateway metrics, on its own listener only', async () => {
       await app.inject('/healthz');
       await app.inject('/no/such/page');
-      const res = await app.inject('/metrics');
+      const hidden = await app.inject('/metrics');
+      assert.equal(hidden.statusCode, 404, 'the public listener does not show the figures');
+      assert.deepEqual(hidden.json(), { error: 'not_found', path: '/metrics' });
+      const metricsApp = await buildMetricsApp(gw);
+      const res = await metricsApp.inject('/metrics');
+      await metricsApp.close();
       assert.equal(res.statusCode, 200);
       assert.match(String(res.headers['content-type']), /^text\/plain; version=0\.0\.4/);
       const body = res.body;
@@ -41,6 +46,7 @@ for (const flavor of flavors) {
         ['kopek_outbox_rows', 'gauge'],
         ['kopek_payments', 'gauge'],
         ['kopek_process_cpu_user_seconds_total', 'counter'],
+        ['kopek_callbacks_unsignable_total', 'counter'],
       ]) {
         assert.ok(body.includes(`# TYPE ${name} ${type}\n`), `${name} ${type} missing`);
       }

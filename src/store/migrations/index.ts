@@ -5,6 +5,7 @@ import { cardVault } from './0002_card_vault.ts';
 import { invoices } from './0004_invoices.ts';
 import { moneyPaths } from './0005_money_paths.ts';
 import { amountCheckMigration } from './0006_amount_checks.ts';
+import { masterKeyChecks } from './0007_master_key_checks.ts';
 
 /**
  * Every migration, by name; they run in name order, once each, on SQLite and PostgreSQL
@@ -17,5 +18,6 @@ export function migrations(flavor: Flavor): Record<string, Migration> {
     '0004_invoices': invoices(),
     '0005_money_paths': moneyPaths(),
     '0006_amount_checks': amountCheckMigration(flavor),
+    '0007_master_key_checks': masterKeyChecks(),
   };
 }

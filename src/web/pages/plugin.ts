@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gateway } from '../../runtime.ts';
 import { registerAcsRoutes } from './acs-routes.ts';
 import { registerAliasRoutes } from './alias-routes.ts';
@@ -14,14 +14,7 @@ import { CsrfGuard, hstsHeader, isHttps, pageLimits } from './security.ts';
  * the dialects' JSON and wire formats never see them. web/app.ts: `register(paymentPages, …)`.
  */
 export const paymentPages: FastifyPluginAsync<{ gateway: Gateway }> = async (app, { gateway }) => {
-  const pages: Pages = {
-    gateway,
-    engine: gateway.engine,
-    assets: new Assets(),
-    csrf: CsrfGuard.fromConfig(gateway.config),
-    https: isHttps(gateway.config.publicUrl),
-    resultRedirectSeconds: gateway.config.resultRedirectSeconds ?? pageLimits.redirectDelaySeconds,
-  };
+  const pages = pagesOf(gateway);
 
   // Browsers post forms urlencoded, and that is all these pages read: JSON or text (Fastify's
   // defaults) would hand the routes objects and arrays where they expect strings, and a 256 KiB
@@ -75,4 +68,37 @@ export const paymentPages: FastifyPluginAsync<{ gateway: Gateway }> = async (app
 };
 
 /** The paths the pages own; web/app.ts's JSON 404 answers everywhere else. */
-const pagePrefixes = ['/pay', '/acs', '/hpp', '/bill'] as const;
+export const pagePrefixes = ['/pay', '/acs', '/hpp', '/bill'] as const;
+
+/** One Pages per gateway: the plugin's routes and the framework errors below share it. */
+const built = new WeakMap<Gateway, Pages>();
+function pagesOf(gateway: Gateway): Pages {
+  let pages = built.get(gateway);
+  if (!pages) {
+    pages = {
+      gateway,
+      engine: gateway.engine,
+      assets: new Assets(),
+      csrf: CsrfGuard.fromConfig(gateway.config),
+      https: isHttps(gateway.config.publicUrl),
+      resultRedirectSeconds: gateway.config.resultRedirectSeconds ?? pageLimits.redirectDelaySeconds,
+    };
+    built.set(gateway, pages);
+  }
+  return pages;
+}
+
+/**
+ * Errors Fastify answers before routing (a malformed escape in `/pay/%ZZ`: FST_ERR_BAD_URL; an
+ * id over the router's 100 characters: FST_ERR_MAX_PARAM_LENGTH) are the pages' error pages
+ * with their headers too, for web/app.ts's `frameworkErrors`. A too long id names no payment.
+ */
+export function pageFrameworkError(gateway: Gateway) {
+  return (error: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    const pages = pagesOf(gateway);
+    if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(pages, req, reply, 'notFound');
+    const status =
+      error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+    return sendError(pages, req, reply, 'badRequest', undefined, status);
+  };
+}

@@ -795,8 +795,8 @@ for (const flavor of await testFlavors()) {
           assert.equal(res.statusCode, 404, String(length));
           assert.deepEqual(res.json(), { errors: [{ status: 'Not Found', code: '404' }] });
         }
-        // not a dialect's: what Fastify answers by itself
-        for (const url of ['/pay/%ZZ', '/%ZZ', '/apis/%ZZ']) {
+        // not a dialect's: what Fastify answers by itself (the pages' paths answer HTML pages)
+        for (const url of ['/%ZZ', '/apis/%ZZ']) {
           const res = await app.inject({ method: 'GET', url });
           assert.equal(res.statusCode, 400, url);
           assert.equal(res.json().code, 'FST_ERR_BAD_URL', url);

@@ -1,0 +1,55 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Settings } from '../config.ts';
+import type { MerchantCredentials } from '../engine/merchants/view.ts';
+import { type Gateway, openGateway } from '../runtime.ts';
+import { openDatabase } from '../store/database.ts';
+import { bindKeys } from './key-binding.ts';
+
+/**
+ * How every command opens the gateway: the database first, then, under its start-up lock,
+ * migrations, the keys bound to it (cli/key-binding.ts) and whatever `then` sets up (the demo
+ * merchant). Processes started at once take turns, and each sees the work of those before it.
+ */
+export async function startUp<T = undefined>(
+  settings: Settings,
+  log: Logger,
+  then?: (gateway: Gateway) => Promise<T>,
+): Promise<{ gateway: Gateway; prepared: T | undefined }> {
+  const database = await openDatabase(settings.database);
+  try {
+    return await database.exclusive(async () => {
+      await database.migrate();
+      const { keyring, source } = await bindKeys(database, settings.dataDir);
+      const gateway = await openGateway({ ...settings, keyring, keyringSource: source }, { log, database });
+      const prepared = then ? await then(gateway) : undefined;
+      const close = async () => {
+        await gateway.close(); // leaves a database it was given open
+        await database.close();
+      };
+      return { gateway: { ...gateway, close }, prepared };
+    });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+export const demoFile = (dataDir: string): string => join(dataDir, 'demo-credentials.json');
+
+/**
+ * On a database without merchants: the demo merchant, its credentials kept (mode 0600) for
+ * later starts. Run under the start-up lock, so processes started together make one.
+ */
+export function demoMerchant(dataDir: string) {
+  return async (gateway: Gateway): Promise<MerchantCredentials | null> => {
+    if ((await gateway.engine.listMerchants()).length === 0) {
+      const made = await gateway.engine.createMerchant({ name: 'Demo shop' });
+      if (!made.ok) return null;
+      writeFileSync(demoFile(dataDir), `${JSON.stringify(made.value, null, 2)}\n`, { mode: 0o600 });
+      return made.value;
+    }
+    return existsSync(demoFile(dataDir)) ? JSON.parse(readFileSync(demoFile(dataDir), 'utf8')) : null;
+  };
+}
