@@ -26,12 +26,14 @@ import {
   listMerchants,
   listServices,
   merchantAuth,
+  setInformerSeed,
   setMerchantStatus,
   setServiceFee,
   updateMerchantSettings,
   verifyUser,
 } from './merchants/merchants.ts';
 import { listDeliveries } from './outbox/deliveries.ts';
+import { paymentNotices, queueNotification, redeliver } from './outbox/payment-notices.ts';
 import { continueThreeDs, payWithCard } from './payments/authorize.ts';
 import { applyAuthOutcome } from './payments/authorize-ops.ts';
 import { cancelPayment, createPayment, getPayment, listPayments } from './payments/payments.ts';
@@ -74,6 +76,7 @@ export function createEngine(given: EngineDeps) {
     authenticate: bind(deps, authenticate),
     authenticateByPublicKey: bind(deps, authenticateByPublicKey),
     merchantAuth: bind(deps, merchantAuth),
+    setInformerSeed: bind(deps, setInformerSeed),
     createUser: bind(deps, createUser),
     verifyUser: bind(deps, verifyUser),
     listServices: bind(deps, listServices),
@@ -117,6 +120,9 @@ export function createEngine(given: EngineDeps) {
     rebuildStats: bind(deps, rebuildStats),
     // notifications as merchants see them
     listDeliveries: bind(deps, listDeliveries),
+    paymentNotices: bind(deps, paymentNotices),
+    redeliver: bind(deps, redeliver),
+    queueNotification: bind(deps, queueNotification),
     // background repairs
     expireDue: bind(deps, expireDue),
     expireIfDue: bind(deps, expireIfDue),

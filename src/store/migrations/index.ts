@@ -6,6 +6,7 @@ import { invoices } from './0004_invoices.ts';
 import { moneyPaths } from './0005_money_paths.ts';
 import { amountCheckMigration } from './0006_amount_checks.ts';
 import { masterKeyChecks } from './0007_master_key_checks.ts';
+import { informerIndex } from './0014_informer.ts';
 
 /**
  * Every migration, by name; they run in name order, once each, on SQLite and PostgreSQL
@@ -19,5 +20,6 @@ export function migrations(flavor: Flavor): Record<string, Migration> {
     '0005_money_paths': moneyPaths(),
     '0006_amount_checks': amountCheckMigration(flavor),
     '0007_master_key_checks': masterKeyChecks(),
+    '0014_informer': informerIndex(),
   };
 }
