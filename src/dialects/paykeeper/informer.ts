@@ -224,8 +224,9 @@ export type InformerStateName = 'none' | 'queued' | 'delivered' | 'exhausted';
 
 /**
  * Where the informer stands for each payment (for the cabinet's status, `repeat_counter`
- * and `success_datetime`): the newest of its informer rows and informer e-mails. `none` for
- * a payment without one (another dialect's payment, one not paid yet). Scoped by merchant.
+ * and `success_datetime`), from its informer rows and informer e-mails: `queued` while one
+ * is being sent, else the newest one's `delivered` or `exhausted`; `none` for a payment
+ * without any (another dialect's payment, one not paid yet). Scoped by merchant.
  */
 export async function informerStateOf(
   engine: Engine,

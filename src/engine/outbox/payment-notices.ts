@@ -20,8 +20,10 @@ export type PaymentNotice = {
 export type NoticeSource = { channel: string; event?: string };
 
 /**
- * The newest row per payment among the given sources (a later row is a later notification
- * about the same payment: the e-mail an informer row handed on, a second send).
+ * One row per payment among the given sources: the newest one still being sent, else the
+ * newest (a later row is a later notification about the same payment: the e-mail an
+ * informer row handed on). So a notification sent again is `queued` until it is done, even
+ * while an older, dead-lettered e-mail of the same payment is the newest row.
  */
 export async function paymentNotices(
   deps: EngineDeps,
@@ -46,7 +48,9 @@ export async function paymentNotices(
     .where('ref_id', 'in', [...q.paymentIds])
     .orderBy('id')
     .execute();
-  for (const r of rows)
+  for (const r of rows) {
+    const earlier = found.get(r.ref_id);
+    if (earlier?.notice === 'queued' && r.notice !== 'queued') continue;
     found.set(r.ref_id, {
       outboxId: r.id,
       channel: r.channel,
@@ -54,6 +58,7 @@ export async function paymentNotices(
       attempts: Number(r.attempts),
       deliveredAt: r.delivered_at === null ? null : new Date(Number(r.delivered_at)),
     });
+  }
   return found;
 }
 
