@@ -169,7 +169,8 @@ export function informerEmail(f: InformerForm, to: string, orgName: string, at: 
   const subject = `Платёж №${f.id} на сумму ${f.sum} получен`;
   return emailNotification({
     to,
-    fromName: orgName.slice(0, 200),
+    // a header: no line breaks or other controls, whatever the organization's name holds
+    fromName: orgName.replace(/\p{Cc}/gu, ' ').slice(0, 200),
     subject,
     text: `${subject}.\n\n${lines.map(([k, v]) => `${k}: ${v}`).join('\n')}\n`,
     html: `<p>${escapeHtml(subject)}.</p><table>${lines

@@ -3,7 +3,11 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { type CatchAllSmtp, startCatchAllSmtp } from '../../../src/delivery/email/catch-all.ts';
 import { createEmailDelivery } from '../../../src/delivery/email/index.ts';
-import { informerEmailEvent, informerStateOf } from '../../../src/dialects/paykeeper/informer.ts';
+import {
+  informerEmail,
+  informerEmailEvent,
+  informerStateOf,
+} from '../../../src/dialects/paykeeper/informer.ts';
 import { buildApp } from '../../../src/web/app.ts';
 import { testFlavors } from '../../helpers/databases.ts';
 import { paid, unwrap } from '../../helpers/fixtures.ts';
@@ -15,6 +19,27 @@ import { type PkCreds, pkMerchant, post, tokenOf } from './helpers.ts';
  * e-mail through the `email` channel (here registered by the test with the catch-all server,
  * as the runtime will), and the payment's informer state follows that e-mail.
  */
+describe('the e-mail informer’s message', () => {
+  it('an organization name with a line break still gives a valid sender name', () => {
+    const form = {
+      id: '7',
+      sum: '1.00',
+      clientid: '',
+      orderid: '',
+      key: '0'.repeat(32),
+      service_name: '',
+      client_email: '',
+      client_phone: '',
+      ps_id: '0',
+      card_number: '',
+      card_holder: '',
+      obtain_datetime: '2026-11-23 12:00:00',
+    };
+    const n = informerEmail(form, 'a@b.test', 'ООО\r\nBcc: x@evil.test', new Date(0));
+    assert.equal(n.payload.fromName, 'ООО  Bcc: x@evil.test');
+  });
+});
+
 for (const flavor of await testFlavors()) {
   describe(`PayKeeper e-mail informer on ${flavor}`, () => {
     let gw: TestGateway;
