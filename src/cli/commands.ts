@@ -1,6 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { Logger } from 'pino';
 import { loadSettings, type Overrides } from '../config.ts';
+import { isEmailAddress } from '../delivery/email/message.ts';
 import type * as EmailSetup from '../delivery/email/setup.ts';
 import type { Result } from '../domain/result.ts';
 import type { KeyUsage } from '../engine/keys/keys.ts';
@@ -18,8 +19,10 @@ export type Command = {
   summary: string;
   help: string;
   options: NonNullable<ParseArgsConfig['options']>;
+  /** Words after the command's name are its arguments (`merchant set <id> <name> <value>`). */
+  positionals?: true;
   /** Exit code, or -1 when the process keeps running (a server). */
-  run(values: Values): Promise<number>;
+  run(values: Values, positionals?: string[]): Promise<number>;
 };
 
 const databaseOption = { database: { type: 'string' as const, short: 'd' } };
@@ -227,10 +230,83 @@ const merchantList: Command = {
   },
 };
 
+/** `merchant set` names: each checks its value and stores it (the informer reads them at every send). */
+const merchantSettings: Record<
+  string,
+  (gateway: Gateway, id: bigint, value: string) => Promise<string | null>
+> = {
+  'paykeeper.informer-url': async (gateway, id, value) => {
+    if (!isWebUrl(value)) return 'an http(s) URL';
+    return orProblem(await gateway.engine.updateMerchantSettings(id, { informerUrl: value }));
+  },
+  'paykeeper.informer-type': async (gateway, id, value) => {
+    if (value !== 'post' && value !== 'email') return 'post or email';
+    return orProblem(await gateway.engine.updateMerchantSettings(id, { informerType: value }));
+  },
+  'paykeeper.informer-seed': async (gateway, id, value) =>
+    orProblem(await gateway.engine.setInformerSeed(id, value)),
+  'paykeeper.support-email': async (gateway, id, value) => {
+    if (!isEmailAddress(value)) return 'an e-mail address';
+    return orProblem(await gateway.engine.updateMerchantSettings(id, { supportEmail: value }));
+  },
+};
+
+const isWebUrl = (value: string): boolean => {
+  if (value.length > 2048) return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+};
+
+const orProblem = (
+  r: { ok: true } | { ok: false; error: { code: string; detail?: string } },
+): string | null => (r.ok ? null : `${r.error.code}${r.error.detail ? ` (${r.error.detail})` : ''}`);
+
+/** `merchant set ID NAME VALUE`: the named settings (PayKeeper's informer). */
+const merchantSetByName: Command = {
+  name: 'merchant set',
+  summary: "change a merchant's setting (the PayKeeper informer's URL, type, seed, e-mail)",
+  help: `Usage: kopek merchant set ID NAME VALUE [--database D]
+
+Names:
+  paykeeper.informer-url URL       where paid payments are POSTed (http or https)
+  paykeeper.informer-type post|email   a signed form to the URL, or an e-mail
+  paykeeper.informer-seed SEED     signs the informer's key (the next notification on)
+  paykeeper.support-email ADDRESS  where the e-mail informer writes
+${databaseHelp}`,
+  options: { ...databaseOption },
+  positionals: true,
+  async run(values, positionals = []) {
+    const [id, name, value, ...extra] = positionals;
+    const set = name === undefined ? undefined : merchantSettings[name];
+    if (id === undefined || !/^[0-9]{1,19}$/.test(id) || !set || value === undefined || extra.length > 0) {
+      console.error(`kopek merchant set: expected ID NAME VALUE\n\n${merchantSet.help}`);
+      return 2;
+    }
+    const gateway = await openCommand(values);
+    try {
+      const problem = await set(gateway, BigInt(id), value);
+      if (problem !== null) {
+        console.error(`kopek merchant set: ${name}: ${problem}`);
+        return problem.startsWith('merchant_not_found') ? 1 : 2;
+      }
+      console.log(`merchant ${id}: ${name} set`);
+      return 0;
+    } finally {
+      await gateway.close();
+    }
+  },
+};
+
 const merchantSet: Command = {
   name: 'merchant set',
-  summary: "change a merchant's settings (ImPay: callback URL, check URL, callback key, IP allow-list)",
+  summary:
+    "change a merchant's settings (ImPay: callback URL, check URL, callback key, IP allow-list; PayKeeper: informer)",
   help: `Usage: kopek merchant set --merchant ID [setting options] [--database D]
+       kopek merchant set ID NAME VALUE [--database D]
 
 Changes only the settings given; "" clears a URL or the allow-list.
 
@@ -243,6 +319,11 @@ Changes only the settings given; "" clears a URL or the allow-list.
       --impay-ip-allow LIST          addresses and CIDRs, comma-separated, allowed to call the
                                      ImPay API (behind a proxy, set TRUST_PROXY so the client's
                                      address is seen)
+Names (second form):
+  paykeeper.informer-url URL       where paid payments are POSTed (http or https)
+  paykeeper.informer-type post|email   a signed form to the URL, or an e-mail
+  paykeeper.informer-seed SEED     signs the informer's key (the next notification on)
+  paykeeper.support-email ADDRESS  where the e-mail informer writes
 ${databaseHelp}`,
   options: {
     ...databaseOption,
@@ -252,7 +333,9 @@ ${databaseHelp}`,
     'impay-callback-key': { type: 'string' },
     'impay-ip-allow': { type: 'string' },
   },
-  async run(values) {
+  positionals: true,
+  async run(values, positionals = []) {
+    if (positionals.length > 0) return merchantSetByName.run(values, positionals);
     const say = (message: string, code: number) => {
       console.error(`kopek merchant set: ${message}`);
       return code;

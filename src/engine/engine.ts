@@ -41,12 +41,14 @@ import {
   listServices,
   merchantAuth,
   setDialectSecret,
+  setInformerSeed,
   setMerchantStatus,
   setServiceFee,
   updateMerchantSettings,
   verifyUser,
 } from './merchants/merchants.ts';
 import { hasLaterNotification, listDeliveries } from './outbox/deliveries.ts';
+import { paymentNotices, queueNotification, redeliver } from './outbox/payment-notices.ts';
 import { authenticateThreeDs, continueThreeDs, payWithCard } from './payments/authorize.ts';
 import { applyAuthOutcome } from './payments/authorize-ops.ts';
 import { listPaymentRequests, logPaymentRequest } from './payments/http-log.ts';
@@ -100,6 +102,7 @@ export function createEngine(given: EngineDeps) {
     authenticate: bind(deps, authenticate),
     authenticateByPublicKey: bind(deps, authenticateByPublicKey),
     merchantAuth: bind(deps, merchantAuth),
+    setInformerSeed: bind(deps, setInformerSeed),
     createUser: bind(deps, createUser),
     verifyUser: bind(deps, verifyUser),
     listServices: bind(deps, listServices),
@@ -165,6 +168,9 @@ export function createEngine(given: EngineDeps) {
     getIdentification: bind(deps, getIdentification),
     registerBeneficiary: bind(deps, registerBeneficiary),
     beneficiaryForm: bind(deps, beneficiaryForm),
+    paymentNotices: bind(deps, paymentNotices),
+    redeliver: bind(deps, redeliver),
+    queueNotification: bind(deps, queueNotification),
     // background repairs
     expireDue: bind(deps, expireDue),
     expireIfDue: bind(deps, expireIfDue),

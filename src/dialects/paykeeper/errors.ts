@@ -69,6 +69,7 @@ export const pkDialectFail = {
   report_email_not_found: failOf('Адрес рассылки не найден.'),
   export_type: failOf('Неподдерживаемый тип файла экспорта.'),
   payment_not_two_stage: failOf('Платёж не является двухстадийным.'),
+  payment_not_obtained: failOf('Платёж ещё не получен.'),
   form_sign: failOf('Неверная подпись формы.'),
   unauthorized: failOf('Неверный логин или пароль.'),
   unknown_method: failOf('Неизвестный метод API.'),

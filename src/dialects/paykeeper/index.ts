@@ -1,4 +1,6 @@
 import type { DialectModule } from '../dialect.ts';
+import { informerChannel } from './channels.ts';
+import { informerHandler, informerNotifier, informerRetryPolicy } from './informer.ts';
 import { invoiceEmailNotifier } from './invoice-notifier.ts';
 import { frameworkError, pkApiPrefixes } from './plugin.ts';
 import { paykeeperPlugin } from './routes/index.ts';
@@ -7,7 +9,9 @@ import { paykeeperPlugin } from './routes/index.ts';
 export const paykeeper: DialectModule = {
   name: 'paykeeper',
   plugin: paykeeperPlugin,
-  notifiers: [invoiceEmailNotifier],
+  notifiers: [invoiceEmailNotifier, informerNotifier],
+  handlers: (host) => new Map([[informerChannel, informerHandler(host)]]),
+  retryPolicies: new Map([[informerChannel, informerRetryPolicy]]),
   frameworkErrors: { prefixes: pkApiPrefixes, handler: frameworkError },
   endpoints: (url) => [
     `PayKeeper API ${url}/info/ ${url}/change/  (Basic login:password; POSTs carry the token of /info/settings/token/)`,

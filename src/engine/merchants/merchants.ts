@@ -257,6 +257,29 @@ export async function setMerchantStatus(
   return row ? ok(toMerchant(row)) : fail(engineError('merchant_not_found'));
 }
 
+/**
+ * Replaces the PayKeeper informer seed: sealed like at creation (bound to the merchant and
+ * purpose). The informer reads it at every send, so the next notification is signed with it.
+ */
+export async function setInformerSeed(
+  deps: EngineDeps,
+  merchantId: bigint,
+  seed: string,
+): Promise<Result<void, EngineError>> {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a seed is typed by hand and must not carry them
+  if (seed.length === 0 || seed.length > 200 || /[\u0000-\u001F\u007F]/.test(seed))
+    return fail(
+      engineError('invalid_argument', { field: 'informer_seed', detail: '1 to 200 printable characters' }),
+    );
+  const { numUpdatedRows } = await deps.database.db
+    .updateTable('credentials')
+    .set({ secret: deps.vault.seal(seed, `${merchantId}:paykeeper`) })
+    .where('merchant_id', '=', merchantId)
+    .where('dialect', '=', 'paykeeper')
+    .executeTakeFirst();
+  return numUpdatedRows > 0n ? ok(undefined) : fail(engineError('merchant_not_found'));
+}
+
 /** What a dialect needs to authenticate a caller and sign for it; secrets opened on demand. */
 export type MerchantAuth = {
   merchant: Merchant;

@@ -7,7 +7,8 @@ export type MerchantSettings = {
   callbackUrl?: string;
   /** PayKeeper informer: where and how a paid payment is announced. */
   informerUrl?: string;
-  informerType?: 'http' | 'email';
+  /** `post` (a form to `informerUrl`, the default) or `email` (to `supportEmail`, else `notificationEmail`). */
+  informerType?: 'post' | 'email';
   /** Paymega: may browsers create invoices with the public key? */
   publicAccess?: boolean;
   notificationEmail?: string;

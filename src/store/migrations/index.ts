@@ -10,6 +10,7 @@ import { impayPayoutsIdent } from './0010_impay_payouts_ident.ts';
 import { hardening } from './0011_hardening.ts';
 import { paykeeperRefundRights } from './0012_paykeeper_refund_rights.ts';
 import { invoiceAuthors } from './0013_invoice_authors.ts';
+import { informerIndex } from './0014_informer.ts';
 
 /**
  * Every migration, by name; they run in name order, once each, on SQLite and PostgreSQL
@@ -27,5 +28,6 @@ export function migrations(flavor: Flavor): Record<string, Migration> {
     '0011_hardening': hardening(),
     '0012_paykeeper_refund_rights': paykeeperRefundRights(flavor),
     '0013_invoice_authors': invoiceAuthors(),
+    '0014_informer': informerIndex(),
   };
 }
