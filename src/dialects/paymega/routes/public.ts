@@ -90,7 +90,7 @@ export const publicApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (app
       const keyed = accountIfAny(req);
       const publicId = publicIdOf(req.params.id);
       const payment = publicId ? await ctx.engine.getPayment({ publicId }, keyed?.merchant.id) : null;
-      if (!payment || payment.origin !== 'paymega') throw statusError(404);
+      if (payment?.origin !== 'paymega') throw statusError(404);
       const account = keyed ?? (await accountOfInvoice(ctx, payment.merchantId));
       if (!account) throw statusError(404);
       return send(reply, 200, await renderPublic(account, payment));
@@ -137,7 +137,7 @@ function limitPublicRequests(app: FastifyInstance, ctx: InvoiceContext): void {
 /** The Paymega account of an invoice found by its id alone; null when the merchant cannot be served. */
 async function accountOfInvoice(ctx: InvoiceContext, merchantId: bigint): Promise<Account | null> {
   const auth = await ctx.engine.merchantAuth('paymega', merchantId);
-  if (!auth || auth.merchant.status !== 'active') return null;
+  if (auth?.merchant.status !== 'active') return null;
   return { merchant: auth.merchant, accountId: auth.login };
 }
 
