@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { DialectModule } from '../dialect.ts';
 import { impayPaymentGate } from './check.ts';
@@ -9,14 +10,15 @@ import { impayOperations } from './routes/index.ts';
 /** Where ImPay's API lives: every URL under it answers in ImPay's format. */
 export const impayPrefix = '/v1';
 
-/** A malformed URL under `/v1` (refused before routing): ImPay's 400, or 404 for others. */
+/** A malformed URL under `/v1` (refused before routing), in the framework's format with its status. */
 function frameworkError(error: FastifyError, _req: FastifyRequest, reply: FastifyReply) {
   const status =
     error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  const name = STATUS_CODES[status] ?? 'Bad Request';
   return send(
     reply,
     status,
-    status === 404 ? frameworkRefusals.notFound : { ...frameworkRefusals.badJson, message: error.message },
+    status === 404 ? frameworkRefusals.notFound : { name, message: error.message, code: 0, status },
   );
 }
 
