@@ -119,10 +119,12 @@ function frictionlessOf(payment: Payment): Frictionless | null {
   return { auth3ds, dsTransId, eci: text(data.eci) ?? '' };
 }
 
-/** The browser data as the bank reads it (EMV 3DS names); absent fields left out. */
-function browserData(browser: BrowserInfo, fallbackIp: string): BrowserData {
-  const entries = Object.entries({ ...browser, ip: browser.ip ?? fallbackIp });
-  return Object.fromEntries(entries.filter(([, value]) => value !== null));
+/**
+ * The browser data for the bank; absent fields left out. The caller's address is the
+ * merchant's server, never the payer's, so a missing `clientip` stays missing.
+ */
+function browserData(browser: BrowserInfo): BrowserData {
+  return Object.fromEntries(Object.entries(browser).filter(([, value]) => value !== null));
 }
 
 /** `pay/confirm` after a frictionless `pay/auth`: the values must be the bank's, exactly. */
@@ -137,8 +139,9 @@ function confirmFrictionless(
   if (cmd.dsTransId !== null && cmd.dsTransId !== kept.dsTransId)
     return { status: 0, message: fieldMessage.invalid('dstransid') };
   if (cmd.eci !== null && cmd.eci !== kept.eci) return { status: 0, message: fieldMessage.invalid('eci') };
-  const card = idcardOf(payment).idcard;
-  if (text(String(idcard ?? '')) !== null && String(idcard) !== String(card))
+  // the card the payment kept, if the merchant names one
+  const given = idcard === undefined || idcard === null || idcard === '' ? null : String(idcard);
+  if (given !== null && given !== String(idcardOf(payment).idcard))
     return { status: 0, message: fieldMessage.invalid('idcard') };
   return ok();
 }
@@ -225,7 +228,7 @@ export const pciOperations: ImpayOperations = {
     const authenticated = await call.host.engine.authenticateThreeDs({
       payment: { id: payment.id },
       merchantId: call.merchant.id,
-      browser: browserData(cmd.value.browser, call.ip),
+      browser: browserData(cmd.value.browser),
     });
     if (authenticated.ok) return authAnswer(authenticated.value.payment);
     // a concurrent pay/auth got there first: its answer is this one's
