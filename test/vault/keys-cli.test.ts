@@ -93,7 +93,7 @@ describe('kopek keys on SQLite with the key file', () => {
     const status = await kopek(dir, ['keys', 'status', '--json']);
     assert.equal(status.code, 0, status.stderr);
     assert.deepEqual(JSON.parse(status.stdout), [
-      { keyId: 'k1', active: true, configured: true, credentials: 4, cards: 1 },
+      { keyId: 'k1', active: true, configured: true, credentials: 5, cards: 1 },
     ]);
 
     const retireActive = await kopek(dir, ['keys', 'retire', '--key', 'k1']);
@@ -105,7 +105,7 @@ describe('kopek keys on SQLite with the key file', () => {
     assert.deepEqual(JSON.parse(rotated.stdout), {
       activeKeyId: 'k2',
       addedKeyId: 'k2',
-      tables: { credentials: { reencrypted: 4, current: 0 }, cards: { reencrypted: 1, current: 0 } },
+      tables: { credentials: { reencrypted: 5, current: 0 }, cards: { reencrypted: 1, current: 0 } },
     });
     const ring = fileKeyring(dir);
     assert.equal(ring.activeKeyId, 'k2');
@@ -114,7 +114,7 @@ describe('kopek keys on SQLite with the key file', () => {
 
     const again = await kopek(dir, ['keys', 'rotate', '--no-new-key']);
     assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stdout, /credentials +0 re-encrypted, 4 already on k2/);
+    assert.match(again.stdout, /credentials +0 re-encrypted, 5 already on k2/);
     assert.match(again.stdout, /cards +0 re-encrypted, 1 already on k2/);
     assert.deepEqual([...fileKeyring(dir).keys.keys()], ['k1', 'k2']);
 
@@ -125,7 +125,7 @@ describe('kopek keys on SQLite with the key file', () => {
 
     const after = await kopek(dir, ['keys', 'status']);
     assert.equal(after.code, 0, after.stderr);
-    assert.match(after.stdout, /^k2 +yes +yes +4 +1$/m);
+    assert.match(after.stdout, /^k2 +yes +yes +5 +1$/m);
     assert.doesNotMatch(after.stdout, /^k1/m);
 
     // what a restarted `serve` sees: only k2, and everything still opens

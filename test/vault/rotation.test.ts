@@ -54,8 +54,8 @@ for (const flavor of await testFlavors()) {
     it('counts the values under each key', async () => {
       const usage = await k2Engine.keyUsage();
       assert.deepEqual(usage, [
-        // 4 sealed credentials per merchant: paykeeper, impay, impay2, paymega
-        { keyId: 't1', active: false, configured: true, credentials: 4 * merchants, cards: 3 },
+        // 5 sealed credentials per merchant: paykeeper, paykeeper2 (form secret), impay, impay2, paymega
+        { keyId: 't1', active: false, configured: true, credentials: 5 * merchants, cards: 3 },
         { keyId: 't2', active: true, configured: true, credentials: 0, cards: 0 },
       ]);
     });
@@ -63,7 +63,7 @@ for (const flavor of await testFlavors()) {
     it('re-encrypts every sealed value to the new active key, in small batches', async () => {
       const counts = await k2Engine.rotateKeys({ batchSize: 2 });
       assert.deepEqual(counts, [
-        { table: 'credentials', reencrypted: 4 * merchants, current: 0 },
+        { table: 'credentials', reencrypted: 5 * merchants, current: 0 },
         { table: 'cards', reencrypted: 3, current: 0 },
       ]);
       for (const [i, id] of cardIds.entries()) {
@@ -87,7 +87,7 @@ for (const flavor of await testFlavors()) {
     it('is harmless to run again', async () => {
       const counts = await k2Engine.rotateKeys();
       assert.deepEqual(counts, [
-        { table: 'credentials', reencrypted: 0, current: 4 * merchants },
+        { table: 'credentials', reencrypted: 0, current: 5 * merchants },
         { table: 'cards', reencrypted: 0, current: 3 },
       ]);
       assert.equal(await keptPan(onlyK2, cardIds[0]!), pans[0]);
@@ -110,7 +110,7 @@ for (const flavor of await testFlavors()) {
       const usage = await gw.engine.keyUsage(); // a process still on t1 only: sees t2 as missing
       assert.deepEqual(
         usage.find((u) => u.keyId === 't2'),
-        { keyId: 't2', active: false, configured: false, credentials: 4 * merchants, cards: 4 },
+        { keyId: 't2', active: false, configured: false, credentials: 5 * merchants, cards: 4 },
       );
     });
 

@@ -399,6 +399,9 @@ export const InvoiceById = Closed({
   user_id: Id,
   paymentid: Nullable(Id),
   user_login: Str(),
+  /** Kopek's: the last e-mail of the invoice (outbox notice: queued, delivered, exhausted) and its failure. */
+  email_status: Type.Optional(Nullable(Str())),
+  email_error: Type.Optional(Nullable(Str())),
 });
 export type InvoiceById = Static<typeof InvoiceById>;
 /** 3.2: newest first; `created` invoices are never listed. */

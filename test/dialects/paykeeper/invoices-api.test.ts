@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { FastifyInstance } from 'fastify';
 import { type CatchAllSmtp, startCatchAllSmtp } from '../../../src/delivery/email/catch-all.ts';
 import { createEmailDelivery } from '../../../src/delivery/email/index.ts';
+import { InvoiceById, InvoicePreview } from '../../../src/dialects/paykeeper/wire.ts';
 import { buildApp } from '../../../src/web/app.ts';
 import { testFlavors } from '../../helpers/databases.ts';
 import { unwrap } from '../../helpers/fixtures.ts';
@@ -58,6 +60,7 @@ for (const flavor of await testFlavors()) {
         res.body,
         /^\{"invoice_id":"[0-9]{17,19}","invoice_url":"http:\\\/\\\/kopek\.test\\\/bill\\\/[0-9]+\\\/","invoice":"/,
       );
+      assert.ok(TypeCompiler.Compile(InvoicePreview).Check(res.json()), res.body);
       return res.json() as { invoice_id: string; invoice_url: string; invoice: string };
     };
     const byId = async (id: string) => (await get(app, shop, `/info/invoice/byid/?id=${id}`)).json();
@@ -101,6 +104,7 @@ for (const flavor of await testFlavors()) {
         email_status: null,
         email_error: null,
       });
+      assert.ok(TypeCompiler.Compile(InvoiceById).Check(doc), 'byid fits the wire schema');
       // the bill page takes the payer to the hosted page, in the shop's chosen language
       for (const url of [`/bill/${res.invoice_id}/`, `/bill/${res.invoice_id}`]) {
         const bill = await app.inject({ method: 'GET', url });
@@ -192,6 +196,7 @@ for (const flavor of await testFlavors()) {
       const doc = await byId(res.invoice_id);
       assert.equal(doc.email_status, 'delivered');
       assert.equal(doc.email_error, null);
+      assert.ok(TypeCompiler.Compile(InvoiceById).Check(doc), 'byid fits the wire schema');
     });
 
     it('shows a failed send on the invoice', async () => {

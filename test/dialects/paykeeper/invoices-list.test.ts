@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { FastifyInstance } from 'fastify';
+import { InvoiceList, InvoiceListCount } from '../../../src/dialects/paykeeper/wire.ts';
 import { buildApp } from '../../../src/web/app.ts';
 import { testFlavors } from '../../helpers/databases.ts';
 import { type TestGateway, testGateway } from '../../helpers/gateway.ts';
@@ -86,6 +88,7 @@ for (const flavor of await testFlavors()) {
         paid_datetime: null,
       });
       assert.equal(rows[1].status, 'expired');
+      assert.ok(TypeCompiler.Compile(InvoiceList).Check(rows), 'the list fits the wire schema');
       assert.match((await get(app, shop, '/info/invoice/list/?from=0&limit=100')).body, /"id":"[0-9]{19}"/);
     });
 
@@ -123,6 +126,7 @@ for (const flavor of await testFlavors()) {
         ],
       );
       assert.deepEqual(all.fullcount, [{ count: '4' }]);
+      assert.ok(TypeCompiler.Compile(InvoiceListCount).Check(all), 'the counts fit the wire schema');
       assert.deepEqual(await count('status[]=sent&start_date=2026-11-25'), {
         statuses: [{ status: 'sent', count: '1' }],
         fullcount: [{ count: '1' }],
