@@ -208,8 +208,9 @@ for (const flavor of await testFlavors()) {
       assert.equal(succeeded.length, 33, '33 × 30.00 = 990.00 fits in 1000.00; the 34th does not');
       for (const r of results) if (!r.ok) assert.equal(r.error.code, 'refund_exceeds_captured');
       const after = (await gw.engine.getPayment({ id: p.id }))!;
-      assert.equal(after.refundedMinor, 990_00n);
-      assert.equal(after.refundReservedMinor, 0n);
+      // A bank answer slower than the deadline (a loaded machine) leaves its refund reserved,
+      // `unknown` until the janitor asks the bank; reserved money counts against the captured sum.
+      assert.equal(after.refundedMinor + after.refundReservedMinor, 990_00n);
       const refunds = await gw.engine.listRefunds(m, p.id);
       assert.equal(
         refunds.reduce((s, r) => s + r.amountMinor, 0n),
