@@ -5,7 +5,7 @@ import type { Payment } from '../../engine/payments/view.ts';
 import type { DialectHost } from '../dialect.ts';
 import { impayAmount } from './amount.ts';
 import { callbackDelivered } from './callbacks.ts';
-import { type ImpayState, impayStates, paymentState, toImpayId } from './map.ts';
+import { type ImpayState, impayStates, paymentState, payoutState, toImpayId } from './map.ts';
 import { impaySettingsOf } from './settings.ts';
 import { callbackKey } from './sign.ts';
 
@@ -25,10 +25,28 @@ function sumOf(payment: Payment, state: ImpayState): bigint {
 }
 
 /**
- * ImPay payments that reach 1, 2, 3 or 4. A card registration's verification hold is the
- * card's business (card/get), not a payment of the merchant's: its hold and void are not told.
+ * ImPay payments and payouts that reach 1, 2, 3 or 4. A card registration's verification hold
+ * is the card's business (card/get), not a payment of the merchant's: its hold and void are not
+ * told.
  */
 export const impayNotifier: Notifier = (event) => {
+  if (event.type === 'payout') {
+    const { payout } = event;
+    if (payout.origin !== 'impay') return [];
+    const state = payoutState[payout.status];
+    if (state === impayStates.processing) return [];
+    return [
+      {
+        channel: callbackChannel,
+        payload: {
+          kind: 'payout',
+          id: payout.id.toString(),
+          status: state,
+          sum: impayAmount.print(payout.amountMinor),
+        },
+      },
+    ];
+  }
   if (event.type !== 'payment') return [];
   const { payment } = event;
   if (payment.origin !== 'impay' || payment.cardLink?.role === 'verify') return [];
@@ -61,15 +79,20 @@ export const callbackRetryPolicy: RetryPolicy = scheduleBackoff(
 export function callbackHandler(host: DialectHost): DeliveryHandler {
   const { engine } = host;
   return async (job, signal) => {
-    const payment = await engine.getPayment({ id: BigInt(String(job.payload.id)) }, job.merchantId);
-    if (payment?.origin !== 'impay') return { delivered: false, error: 'payment not found', permanent: true };
+    const id = BigInt(String(job.payload.id));
+    const operation =
+      job.payload.kind === 'payout'
+        ? await engine.getPayout(job.merchantId, { id })
+        : await engine.getPayment({ id }, job.merchantId);
+    if (operation?.origin !== 'impay')
+      return { delivered: false, error: `${String(job.payload.kind)} not found`, permanent: true };
     const auth = await engine.merchantAuth('impay', job.merchantId);
     if (!auth) return { delivered: false, error: 'merchant has no ImPay credentials', permanent: true };
     const url = impaySettingsOf(auth.merchant.settings).callbackUrl;
     if (!url) return { delivered: true, error: 'no callback URL' };
     const fields = {
-      extid: payment.externalId ?? '',
-      id: String(toImpayId(payment.id)),
+      extid: operation.externalId ?? '',
+      id: String(toImpayId(operation.id)),
       sum: String(job.payload.sum),
       status: String(job.payload.status),
     };

@@ -110,6 +110,25 @@ for (const flavor of await testFlavors()) {
       assert.equal(last.get('key'), md5(`${hold.id}120.00` + '1' + 'cbkey'));
     });
 
+    it('a payout: one GET with its own extid, id, sum and status 1, keyed like a payment', async () => {
+      unwrap(await payerPays((await post('pay/lk', { amount: 1000 })).id)); // the balance it pays from
+      await deliverAll();
+      merchant.heard.length = 0;
+      const extid = newExtid();
+      const out = await post('out/paycard', { cardnum: cards.approved, amount: '150.50', extid });
+      assert.equal(out.status, 1, JSON.stringify(out));
+      await deliverAll();
+      const [cb, ...more] = callbacks();
+      assert.ok(cb, 'a payout callback');
+      assert.equal(more.length, 0);
+      const q = Object.fromEntries(cb.url.searchParams);
+      assert.deepEqual(
+        { extid: q.extid, id: q.id, sum: q.sum, status: q.status },
+        { extid, id: String(out.id), sum: '150.50', status: '1' },
+      );
+      assert.equal(q.key, md5(`${extid}${out.id}150.50` + '1' + 'cbkey'));
+    });
+
     it('retried while the merchant answers 500, delivered once it answers 404', async () => {
       status = 500;
       const lk = await post('pay/lk', { amount: 10 });
