@@ -38,6 +38,11 @@ export type DeliveryResult = {
    * `superseded`, with no attempt in its delivery log.
    */
   superseded?: boolean;
+  /**
+   * Closed as delivered without a request (the merchant configured no receiver): the reason is
+   * logged, but the row's `attempts` — what a merchant reads as requests sent — stays as it is.
+   */
+  nothingSent?: boolean;
 };
 
 export type DeliveryHandler = (job: OutboxJob, signal: AbortSignal) => Promise<DeliveryResult>;
@@ -262,7 +267,7 @@ export class DeliveryWorker {
       const { numUpdatedRows } = await trx
         .updateTable('outbox')
         .set({
-          attempts: superseded ? row.attempts : sql`attempts + 1`,
+          attempts: superseded || (result.delivered && result.nothingSent) ? row.attempts : sql`attempts + 1`,
           notice: superseded
             ? 'superseded'
             : result.delivered

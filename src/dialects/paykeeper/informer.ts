@@ -209,7 +209,7 @@ export function informerHandler(host: DialectHost): DeliveryHandler {
       return { delivered: true, responseBody: `e-mail to ${to} queued (outbox ${outboxId})` };
     }
     const url = textOf(settings.informerUrl);
-    if (!url) return { delivered: true, error: 'no informer_url set: nothing sent' };
+    if (!url) return { delivered: true, nothingSent: true, error: 'no informer_url set: nothing sent' };
     const answer = await sendCallback({ url, body: { form: Object.entries(form) } }, signal);
     const delivered = isInformerAccepted(answer.body, form.id, seed);
     return {

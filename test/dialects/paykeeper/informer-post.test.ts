@@ -287,7 +287,7 @@ for (const flavor of await testFlavors()) {
     it('payments of other dialects are not announced; the informer state says none', async () => {
       const p = await paid(gw.engine, shop.merchantId, { origin: 'paymega' });
       const q = await paid(gw.engine, shop.merchantId, { origin: 'impay' });
-      assert.equal(await deliverAll(), 0);
+      await deliverAll(); // their own dialects' callbacks may go out; PayKeeper's informer stays silent
       assert.equal(backEnd.received.length, 0);
       const states = await informerStateOf(gw.engine, shop.merchantId, [p.id, q.id]);
       assert.deepEqual(
