@@ -320,7 +320,12 @@ for (const flavor of await testFlavors()) {
     it('2.6 /info/httplog/byid/', async () => {
       const publicId = (await gw.engine.getPayment({ id: ids['2.1']! }, shop.merchantId))!.publicId;
       await app.inject({ method: 'GET', url: `/pay/${publicId}`, remoteAddress: '62.76.178.170' });
-      const log = (await get(app, shop, `/info/httplog/byid/?id=${ids['2.1']}`)).json();
+      // written after the answer has gone (onResponse): wait for it, a bounded while
+      let log = (await get(app, shop, `/info/httplog/byid/?id=${ids['2.1']}`)).json();
+      for (let tries = 0; log.length < 1 && tries < 100; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        log = (await get(app, shop, `/info/httplog/byid/?id=${ids['2.1']}`)).json();
+      }
       assertLike(log, examples['2.6'], '2.6');
       assertValues(log[0], examples['2.6'][0], ['id', 'payment_id', 'request_uri', 'datetime']);
       assert.equal(log[0].request_uri, `/pay/${publicId}`);

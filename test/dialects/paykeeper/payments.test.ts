@@ -239,7 +239,12 @@ for (const flavor of await testFlavors()) {
       const payer = new PageClient(app);
       const res = await payer.pay(p.publicId, { pan: '4111 1111 1111 1111', ...goodCard });
       assert.ok(res.statusCode < 500, res.body);
-      const log = (await get(app, shop, `/info/httplog/byid/?id=${p.id}`)).json();
+      // written after the answer has gone (onResponse): wait for the two lines, a bounded while
+      let log = (await get(app, shop, `/info/httplog/byid/?id=${p.id}`)).json();
+      for (let tries = 0; log.length < 2 && tries < 100; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        log = (await get(app, shop, `/info/httplog/byid/?id=${p.id}`)).json();
+      }
       assertShape(HttpLog, log);
       assert.deepEqual(
         log.map((r: { request_method: string; request_uri: string }) => [r.request_method, r.request_uri]),
