@@ -531,10 +531,10 @@ ${keysHelpTail}`,
 };
 
 const printUsage = (usage: KeyUsage[]) => {
-  console.log('key id            active  configured  credentials  cards');
+  console.log('key id            active  configured  credentials  cards  personal data');
   for (const u of usage)
     console.log(
-      `${u.keyId.padEnd(17)} ${(u.active ? 'yes' : '').padEnd(7)} ${(u.configured ? 'yes' : 'MISSING').padEnd(11)} ${String(u.credentials).padEnd(12)} ${u.cards}`,
+      `${u.keyId.padEnd(17)} ${(u.active ? 'yes' : '').padEnd(7)} ${(u.configured ? 'yes' : 'MISSING').padEnd(11)} ${String(u.credentials).padEnd(12)} ${String(u.cards).padEnd(6)} ${u.personalData}`,
     );
 };
 
@@ -598,7 +598,7 @@ ${keysHelpTail}`,
         return 1;
       }
       const inUse = (await gateway.engine.keyUsage()).find((u) => u.keyId === keyId);
-      const held = (inUse?.credentials ?? 0) + (inUse?.cards ?? 0);
+      const held = (inUse?.credentials ?? 0) + (inUse?.cards ?? 0) + (inUse?.personalData ?? 0);
       if (held > 0) {
         console.error(
           `kopek keys retire: ${held} sealed values still use ${keyId}; run 'kopek keys rotate' first`,

@@ -93,7 +93,7 @@ describe('kopek keys on SQLite with the key file', () => {
     const status = await kopek(dir, ['keys', 'status', '--json']);
     assert.equal(status.code, 0, status.stderr);
     assert.deepEqual(JSON.parse(status.stdout), [
-      { keyId: 'k1', active: true, configured: true, credentials: 5, cards: 1 },
+      { keyId: 'k1', active: true, configured: true, credentials: 5, cards: 1, personalData: 0 },
     ]);
 
     const retireActive = await kopek(dir, ['keys', 'retire', '--key', 'k1']);
@@ -105,7 +105,11 @@ describe('kopek keys on SQLite with the key file', () => {
     assert.deepEqual(JSON.parse(rotated.stdout), {
       activeKeyId: 'k2',
       addedKeyId: 'k2',
-      tables: { credentials: { reencrypted: 5, current: 0 }, cards: { reencrypted: 1, current: 0 } },
+      tables: {
+        credentials: { reencrypted: 5, current: 0 },
+        cards: { reencrypted: 1, current: 0 },
+        personal_data: { reencrypted: 0, current: 0 },
+      },
     });
     const ring = fileKeyring(dir);
     assert.equal(ring.activeKeyId, 'k2');

@@ -19,6 +19,7 @@ for (const flavor of await testFlavors()) {
     let impayKey = '';
     let impayLogin = '';
     let merchants = 0;
+    let beneficiary = { merchantId: 0n, id: 0n };
 
     before(async () => {
       gw = await testGateway(flavor);
@@ -33,6 +34,17 @@ for (const flavor of await testFlavors()) {
       // a deleted card holds no ciphertext, so nothing to move
       const gone = await registered(gw.engine, m, cards.threeDsV2Frictionless);
       unwrap(await gw.engine.deleteCard({ merchantId: m, cardId: gone.id }));
+      // personal data (ImPay KYC) is sealed under the master key too
+      const b = await gw.engine.registerBeneficiary({
+        merchantId: m,
+        kind: 'person',
+        inn: '500100732259',
+        kpp: null,
+        ogrn: null,
+        name: 'Иванов Иван',
+        form: { passport: '4510 123456' },
+      });
+      beneficiary = { merchantId: m, id: b.id };
 
       const t1 = gw.config.keyring.keys.get('t1')!;
       const t2 = newMasterKey();
@@ -55,8 +67,15 @@ for (const flavor of await testFlavors()) {
       const usage = await k2Engine.keyUsage();
       assert.deepEqual(usage, [
         // 5 sealed credentials per merchant: paykeeper, paykeeper2 (form secret), impay, impay2, paymega
-        { keyId: 't1', active: false, configured: true, credentials: 5 * merchants, cards: 3 },
-        { keyId: 't2', active: true, configured: true, credentials: 0, cards: 0 },
+        {
+          keyId: 't1',
+          active: false,
+          configured: true,
+          credentials: 5 * merchants,
+          cards: 3,
+          personalData: 1,
+        },
+        { keyId: 't2', active: true, configured: true, credentials: 0, cards: 0, personalData: 0 },
       ]);
     });
 
@@ -65,6 +84,7 @@ for (const flavor of await testFlavors()) {
       assert.deepEqual(counts, [
         { table: 'credentials', reencrypted: 5 * merchants, current: 0 },
         { table: 'cards', reencrypted: 3, current: 0 },
+        { table: 'personal_data', reencrypted: 1, current: 0 },
       ]);
       for (const [i, id] of cardIds.entries()) {
         const row = await cardRow(gw.engine, id);
@@ -82,6 +102,9 @@ for (const flavor of await testFlavors()) {
       const usage = await k2Engine.keyUsage();
       assert.equal(usage.find((u) => u.keyId === 't1')?.credentials, 0);
       assert.equal(usage.find((u) => u.keyId === 't1')?.cards, 0, 'the old key holds nothing now');
+      assert.equal(usage.find((u) => u.keyId === 't1')?.personalData, 0);
+      const form = await onlyK2.beneficiaryForm(beneficiary.merchantId, beneficiary.id);
+      assert.deepEqual(form, { passport: '4510 123456' }, 'personal data opens with the new key');
     });
 
     it('is harmless to run again', async () => {
@@ -89,6 +112,7 @@ for (const flavor of await testFlavors()) {
       assert.deepEqual(counts, [
         { table: 'credentials', reencrypted: 0, current: 5 * merchants },
         { table: 'cards', reencrypted: 0, current: 3 },
+        { table: 'personal_data', reencrypted: 0, current: 1 },
       ]);
       assert.equal(await keptPan(onlyK2, cardIds[0]!), pans[0]);
     });
@@ -110,7 +134,14 @@ for (const flavor of await testFlavors()) {
       const usage = await gw.engine.keyUsage(); // a process still on t1 only: sees t2 as missing
       assert.deepEqual(
         usage.find((u) => u.keyId === 't2'),
-        { keyId: 't2', active: false, configured: false, credentials: 5 * merchants, cards: 4 },
+        {
+          keyId: 't2',
+          active: false,
+          configured: false,
+          credentials: 5 * merchants,
+          cards: 4,
+          personalData: 1,
+        },
       );
     });
 

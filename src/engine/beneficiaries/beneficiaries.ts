@@ -1,6 +1,7 @@
 import type { BeneficiaryRow } from '../../store/schema.ts';
 import { inTransaction, isUniqueViolation } from '../../store/transaction.ts';
 import type { EngineContext } from '../context.ts';
+import { formAad } from './view.ts';
 
 /**
  * Beneficiaries a merchant pays on behalf of others (a platform's sellers, a crowdfunding's
@@ -32,8 +33,6 @@ export type Beneficiary = {
   /** True when this registration replaced the form of one registered before (same INN). */
   replaced: boolean;
 };
-
-const formAad = (merchantId: bigint) => `${merchantId}:beneficiary`;
 
 const toBeneficiary = (row: BeneficiaryRow, replaced: boolean): Beneficiary => ({
   id: row.id,

@@ -11,6 +11,7 @@ import { publish } from '../outbox/store.ts';
 import {
   type CodeRefusal,
   type Identification,
+  personAad,
   type StartedIdentification,
   type StartIdentificationCmd,
   toIdentification,
@@ -20,9 +21,6 @@ export type { CodeRefusal, Identification, StartedIdentification, StartIdentific
 
 /** How long an SMS code is good for, and how many wrong ones end the identification. */
 export const identificationRules = { codeTtlMs: 10 * 60_000, codeAttemptsMax: 5, codeDigits: 6 } as const;
-
-/** The passport data is sealed to its merchant and row: it cannot be moved to another one. */
-const personAad = (merchantId: bigint, id: bigint) => `${merchantId}:ident:${id}`;
 
 /** The code is kept only as an HMAC under a salt of its own row. */
 const codeHash = (salt: string, code: string) => createHmac('sha256', salt).update(code).digest('hex');

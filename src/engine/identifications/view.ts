@@ -46,3 +46,6 @@ export type StartedIdentification = {
 
 /** Why a phone code was not accepted. */
 export type CodeRefusal = 'not_found' | 'wrong_code' | 'expired' | 'not_awaiting_code';
+
+/** The passport data is sealed to its merchant and row: it cannot be moved to another one. */
+export const personAad = (merchantId: bigint, id: bigint) => `${merchantId}:ident:${id}`;

@@ -1,8 +1,10 @@
 import { limits } from '../../domain/limits.ts';
 import { Secret } from '../../security/secret.ts';
 import { inTransaction } from '../../store/transaction.ts';
+import { formAad } from '../beneficiaries/view.ts';
 import { panAad } from '../cards/view.ts';
 import type { EngineDeps } from '../context.ts';
+import { personAad } from '../identifications/view.ts';
 
 /**
  * Master key rotation. Every sealed value names its key, so values under several keys live
@@ -17,7 +19,7 @@ import type { EngineDeps } from '../context.ts';
  * - cards.pan_encrypted with cards.pan_key_id: `${merchantId}:card:${cardId}` (cards/view.ts)
  */
 
-export type SealedTable = 'credentials' | 'cards';
+export type SealedTable = 'credentials' | 'cards' | 'personal_data';
 export type RotationCount = {
   table: SealedTable;
   /** Values moved to the active key by this run. */
@@ -32,6 +34,8 @@ export type KeyUsage = {
   configured: boolean;
   credentials: number;
   cards: number;
+  /** Identifications' passport data and beneficiaries' forms (ImPay KYC). */
+  personalData: number;
 };
 
 type VaultDeps = Pick<EngineDeps, 'database' | 'vault' | 'log'>;
@@ -134,6 +138,64 @@ async function rotateCards(deps: VaultDeps, batch: number): Promise<RotationCoun
   }
 }
 
+/** Sealed personal data: one column per table, each with the AAD its aggregate seals with. */
+const personalSources = [
+  {
+    table: 'identifications',
+    column: 'person_sealed',
+    aad: (r: { merchant_id: bigint; id: bigint }) => personAad(r.merchant_id, r.id),
+  },
+  {
+    table: 'beneficiaries',
+    column: 'form_sealed',
+    aad: (r: { merchant_id: bigint; id: bigint }) => formAad(r.merchant_id),
+  },
+] as const;
+
+async function rotatePersonalData(deps: VaultDeps, batch: number): Promise<RotationCount> {
+  const { vault } = deps;
+  const active = vault.keyring.activeKeyId;
+  const count: RotationCount = { table: 'personal_data', reencrypted: 0, current: 0 };
+  for (const source of personalSources)
+    for (let afterId = 0n; ; ) {
+      const last = await inTransaction(deps.database, async (trx) => {
+        let query = trx
+          .selectFrom(source.table)
+          .select(['id', 'merchant_id', source.column])
+          .where('id', '>', afterId)
+          .orderBy('id')
+          .limit(batch);
+        if (deps.database.flavor === 'postgres') query = query.forUpdate();
+        const rows = (await query.execute()) as { id: bigint; merchant_id: bigint; [k: string]: unknown }[];
+        let moved = 0;
+        let current = 0;
+        for (const row of rows) {
+          const sealed = row[source.column] as string;
+          if (sealed === '') continue; // an identification between insert and seal
+          if (vault.keyIdOf(sealed) === active) {
+            current++;
+            continue;
+          }
+          const aad = source.aad(row);
+          const plain = new Secret(vault.open(sealed, aad));
+          const updated = await trx
+            .updateTable(source.table)
+            .set({ [source.column]: vault.seal(plain.reveal(), aad) })
+            .where('id', '=', row.id)
+            .where(source.column, '=', sealed)
+            .executeTakeFirst();
+          moved += Number(updated.numUpdatedRows);
+        }
+        return { lastId: rows.at(-1)?.id, moved, current };
+      });
+      count.reencrypted += last.moved;
+      count.current += last.current;
+      if (last.lastId === undefined) break;
+      afterId = last.lastId;
+    }
+  return count;
+}
+
 /**
  * Re-encrypts every sealed value to the active master key. Needs every key the values name
  * (old ones included) in the keyring; a value it cannot open stops it with the table and row
@@ -144,7 +206,11 @@ export async function rotateKeys(
   options: { batchSize?: number } = {},
 ): Promise<RotationCount[]> {
   const batch = batchOf(options.batchSize);
-  const counts = [await rotateCredentials(deps, batch), await rotateCards(deps, batch)];
+  const counts = [
+    await rotateCredentials(deps, batch),
+    await rotateCards(deps, batch),
+    await rotatePersonalData(deps, batch),
+  ];
   deps.log.info(
     { activeKeyId: deps.vault.keyring.activeKeyId, counts },
     'sealed values re-encrypted to the active master key',
@@ -165,6 +231,7 @@ export async function keyUsage(deps: VaultDeps): Promise<KeyUsage[]> {
         configured: deps.vault.keyring.keys.has(keyId),
         credentials: 0,
         cards: 0,
+        personalData: 0,
       };
       usage.set(keyId, e);
     }
@@ -195,5 +262,22 @@ export async function keyUsage(deps: VaultDeps): Promise<KeyUsage[]> {
     .groupBy('pan_key_id')
     .execute();
   for (const c of cards) entry(c.pan_key_id ?? '(none)').cards += Number(c.n);
+  for (const source of personalSources)
+    for (let afterId = 0n; ; ) {
+      const rows = (await db
+        .selectFrom(source.table)
+        .select(['id', source.column])
+        .where('id', '>', afterId)
+        .orderBy('id')
+        .limit(batch)
+        .execute()) as { id: bigint; [k: string]: unknown }[];
+      for (const row of rows) {
+        const sealed = row[source.column] as string;
+        if (sealed !== '') entry(deps.vault.keyIdOf(sealed)).personalData++;
+      }
+      const last = rows.at(-1);
+      if (!last) break;
+      afterId = last.id;
+    }
   return [...usage.values()].sort((a, b) => a.keyId.localeCompare(b.keyId));
 }
