@@ -129,7 +129,7 @@ describe('kopek keys on SQLite with the key file', () => {
 
     const after = await kopek(dir, ['keys', 'status']);
     assert.equal(after.code, 0, after.stderr);
-    assert.match(after.stdout, /^k2 +yes +yes +5 +1$/m);
+    assert.match(after.stdout, /^k2 +yes +yes +5 +1 +0$/m);
     assert.doesNotMatch(after.stdout, /^k1/m);
 
     // what a restarted `serve` sees: only k2, and everything still opens
