@@ -81,3 +81,6 @@ export const defaultFormFields: readonly FormField[] = [
 
 export const isFormFieldKind = (value: string): value is FormFieldKind =>
   (formFieldKinds as readonly string[]).includes(value);
+
+/** What 5.2 changes of a field: whatever is given. */
+export type FormFieldChange = Partial<Omit<FormField, 'name'>>;

@@ -287,7 +287,7 @@ export type MerchantSmtp = {
 export async function merchantSmtp(deps: EngineDeps, merchantId: bigint): Promise<MerchantSmtp | null> {
   const merchant = await getMerchant(deps, merchantId);
   const s = merchant?.settings;
-  if (!s || s.smtpUseCustom !== true || typeof s.smtpHost !== 'string' || s.smtpHost === '') return null;
+  if (s?.smtpUseCustom !== true || typeof s.smtpHost !== 'string' || s.smtpHost === '') return null;
   const password = await smtpPasswordOf(deps, merchantId);
   return {
     host: s.smtpHost,

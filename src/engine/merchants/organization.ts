@@ -5,6 +5,7 @@ import type { EngineDeps } from '../context.ts';
 import {
   defaultFormFields,
   type FormField,
+  type FormFieldChange,
   formFieldOrderMax,
   formFieldTextMax,
   isFormFieldKind,
@@ -122,8 +123,6 @@ export async function listFormFields(deps: EngineDeps, merchantId: bigint): Prom
     })
     .sort((a, b) => a.order - b.order || a.name.localeCompare(b.name));
 }
-
-export type FormFieldChange = Partial<Omit<FormField, 'name'>>;
 
 /**
  * Changes what is given of one field (5.2). An unknown field is `invalid_argument` on `pk_name`

@@ -29,8 +29,10 @@ export type MerchantSettings = {
   skipDefaultPages?: boolean;
   successUrl?: string;
   failUrl?: string;
-  /** The cabinet's tabs and buttons to hide (the newer settings API's `cabinet` flags). */
-  cabinet?: Record<string, boolean>;
+  /**
+   * The cabinet's tabs and buttons to hide (the newer settings API's `cabinet` flags) are kept
+   * one key each, `cabinet.<flag>: boolean`, so two changes at once never undo each other.
+   */
   /** The payment buttons shown, `bank.method` (the newer settings API's `enabledbuttons`); unset: every enabled pay service. */
   enabledButtons?: string[];
   [key: string]: unknown;
