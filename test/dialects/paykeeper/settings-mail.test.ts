@@ -182,9 +182,7 @@ for (const flavor of await testFlavors()) {
 
       // one address removed: the next payment reaches the other only; the gateway's server
       // once the organization stops using its own
-      const list = (
-        await (await import('./helpers.ts')).get(app, shop, '/info/organization/reportemails/')
-      ).json();
+      const list = (await get(app, shop, '/info/organization/reportemails/')).json();
       await change('/change/organization/deletereportemail/', { id: list[0].id });
       await setting('smtp_use_custom', 'false');
       ownSmtp.clear();
