@@ -180,6 +180,11 @@ for (const flavor of await testFlavors()) {
         ['delivered', 'delivered'],
       );
 
+      // the informer sent again (2.9) does not report the payment again
+      await change('/change/payment/repeatcnt/', { id: String(p.id) });
+      await deliverAll();
+      assert.equal(ownSmtp.messages().length, 2, 'reported once');
+
       // one address removed: the next payment reaches the other only; the gateway's server
       // once the organization stops using its own
       const list = (await get(app, shop, '/info/organization/reportemails/')).json();
