@@ -13,6 +13,7 @@ import {
   methodDonePage,
   type PaymentContext,
   resultPage,
+  returnUrlFor,
   threeDsPage,
 } from './pay-views.ts';
 import { csrfCookie, httpUrl, originOf, pageLimits } from './security.ts';
@@ -59,7 +60,12 @@ export function registerPayRoutes(app: FastifyInstance, pages: Pages): void {
       if (card?.status === 'active') payment = { ...payment, status: 'authorized' };
     }
     const merchant = await engine.getMerchant(payment.merchantId);
-    return { payment, merchantName: merchant?.name ?? '' };
+    return {
+      payment,
+      merchantName: merchant?.name ?? '',
+      // PayKeeper 5.1 `skip_default_pages`: the result goes straight back to the shop
+      skipResultPage: merchant?.settings.skipDefaultPages === true,
+    };
   }
 
   function showForm(
@@ -105,6 +111,8 @@ export function registerPayRoutes(app: FastifyInstance, pages: Pages): void {
         frameSrc: methodOrigin ? [methodOrigin] : [],
       });
     }
+    const back = ctx.skipResultPage ? returnUrlFor(p) : null;
+    if (back) return seeOther(reply, back);
     return sendPage(
       pages,
       req,

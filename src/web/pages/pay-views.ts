@@ -9,7 +9,12 @@ import { httpUrl, pageLimits } from './security.ts';
 
 /** The payer's pages: the card form, the hop to the bank, the result, and the error pages. */
 type Common = { lang: Lang; assets: Assets };
-export type PaymentContext = Common & { payment: Payment; merchantName: string };
+export type PaymentContext = Common & {
+  payment: Payment;
+  merchantName: string;
+  /** The merchant skips the result page: a final payment sends the payer straight back (303). */
+  skipResultPage?: boolean;
+};
 
 /**
  * `here` (a path and query that GETs the page being shown) with `lang` set: the same page in

@@ -23,6 +23,7 @@ import { buildApp } from '../../../src/web/app.ts';
 import { testFlavors } from '../../helpers/databases.ts';
 import { paid, unwrap } from '../../helpers/fixtures.ts';
 import { type TestGateway, testGateway } from '../../helpers/gateway.ts';
+import { goodCard, PageClient } from '../../web/pages-helpers.ts';
 import { basic, get, type Login, type PkCreds, pkMerchant, post, tokenOf } from './helpers.ts';
 
 /**
@@ -286,6 +287,36 @@ for (const flavor of await testFlavors()) {
         'https://shop.ru/ok2',
         'the change applies to the next one',
       );
+    });
+
+    it('skip_default_pages sends the payer of a paid payment straight back to the shop', async () => {
+      const payPage = async () => {
+        const res = await change(shop, '/change/invoice/preview/', { pay_amount: '12.50' });
+        const invoice = await gw.engine.getInvoice({ id: res.json().invoice_id }, shop.merchantId);
+        assert.ok(invoice);
+        const client = new PageClient(app);
+        const paidRes = await client.pay(invoice.paymentPublicId, {
+          pan: '4111 1111 1111 1111',
+          ...goodCard,
+        });
+        assert.equal(paidRes.statusCode, 303);
+        return client.get(String(paidRes.headers.location));
+      };
+      ok(
+        await change(shop, '/change/organization/setting/', {
+          name: 'success_url',
+          value: 'https://shop.ru/ok',
+        }),
+      );
+      ok(await change(shop, '/change/organization/setting/', { name: 'skip_default_pages', value: 'off' }));
+      const shown = await payPage();
+      assert.equal(shown.statusCode, 200, 'the result page');
+      assert.match(shown.body, /data-status="captured"/);
+      ok(await change(shop, '/change/organization/setting/', { name: 'skip_default_pages', value: 'on' }));
+      const skipped = await payPage();
+      assert.equal(skipped.statusCode, 303);
+      assert.equal(skipped.headers.location, 'https://shop.ru/ok');
+      ok(await change(shop, '/change/organization/setting/', { name: 'skip_default_pages', value: 'off' }));
     });
 
     it('5.1 refusals: unknown name, no value, bad values, each in its words', async () => {
