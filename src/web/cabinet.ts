@@ -64,7 +64,10 @@ export const cabinet: FastifyPluginAsync<{ dist?: string }> = async (app, option
         .send('cabinet not built: run npm run build');
     const file = buildFileOf(root, rel);
     if (file?.startsWith(`assets${sep}`))
-      return reply.header('x-content-type-options', 'nosniff').sendFile(file, root, immutableAssets);
+      return reply
+        .header('x-content-type-options', 'nosniff')
+        .header('vary', 'accept-encoding') // a shared cache keeps the brotli and the plain apart
+        .sendFile(file, root, immutableAssets);
     // a missing script or style is a 404, not the app's HTML (which a browser would refuse as
     // a module, with a confusing error, after a deploy removed an old build's chunk)
     if (file === null && rel.startsWith('assets/'))
@@ -72,6 +75,7 @@ export const cabinet: FastifyPluginAsync<{ dist?: string }> = async (app, option
     const sent = file ?? 'index.html';
     return pageHeaders(reply)
       .header('cache-control', 'no-cache')
+      .header('vary', 'accept-encoding')
       .sendFile(sent, root, { cacheControl: false });
   };
 
