@@ -73,6 +73,7 @@ function banner(gateway: Gateway, creds: MerchantCredentials | null): string {
     `  Health        ${publicUrl}/healthz`,
     `  Metrics       ${gateway.config.metrics ? `http://${hostPort(gateway.config.metrics)}/metrics` : 'off'}`,
     `  Payment page  ${publicUrl}/pay/<payment id>`,
+    `  Cabinet       ${publicUrl}/cabinet/  (the merchant cabinet; a cabinet user's login, or the PayKeeper login)`,
     ...gateway.dialects.flatMap((d) => d.endpoints?.(publicUrl) ?? []).map((line) => `  ${line}`),
     gateway.email?.inbox
       ? `  E-mail inbox  ${publicUrl}/dev/inbox/  (catch-all SMTP ${gateway.email.inbox.url}; loopback clients only; set SMTP_URL to send for real)`
@@ -85,6 +86,11 @@ function banner(gateway: Gateway, creds: MerchantCredentials | null): string {
       `  PayKeeper  login ${creds.paykeeper.login}  password ${creds.paykeeper.password}  informer seed ${creds.paykeeper.informer_seed}  form secret ${creds.paykeeper.form_secret ?? '-'}`,
       `  ImPay      X-Login ${creds.impay.login}  key ${creds.impay.key}  callback key ${creds.impay.callback_key}`,
       `  Paymega    account ${creds.paymega.account_id}  secret ${creds.paymega.secret_key}  public key ${creds.paymega.public_key}`,
+      ...(creds.cabinet
+        ? [
+            `  Cabinet    ${publicUrl}/cabinet/  login ${creds.cabinet.login}  password ${creds.cabinet.password}`,
+          ]
+        : []),
       '',
       'Test card 4111 1111 1111 1111, any future expiry, CVC 123. More test cards in README.md.',
     );

@@ -32,6 +32,8 @@ export type MerchantCredentials = {
   paykeeper: { login: string; password: string; informer_seed: string; form_secret: string };
   impay: { login: string; key: string; callback_key: string };
   paymega: { account_id: string; secret_key: string; public_key: string };
+  /** The demo merchant's cabinet administrator (cli/start-up.ts), kept with the demo's credentials. */
+  cabinet?: { login: string; password: string };
 };
 
 export type Dialect = 'paykeeper' | 'impay' | 'paymega';
