@@ -207,6 +207,31 @@ for (const flavor of await testFlavors()) {
       assert.equal(wrongBasic.statusCode, 401);
     });
 
+    it("an ended session's 401 carries no Basic challenge (no browser dialog over the app)", async () => {
+      const cookie = cookieOf(await logIn(app, admin));
+      await app.inject({ method: 'DELETE', url: '/cabinet/api/session', headers: withCookie(cookie) });
+      const ended = await app.inject({
+        method: 'GET',
+        url: '/info/settings/token/',
+        headers: withCookie(cookie),
+      });
+      assert.equal(ended.statusCode, 401);
+      assert.equal(ended.headers['www-authenticate'], undefined);
+      const bare = await app.inject({ method: 'GET', url: '/info/settings/token/' });
+      assert.equal(bare.headers['www-authenticate'], 'Basic realm="PayKeeper"');
+    });
+
+    it('a new login from a browser holding a session ends the old one', async () => {
+      const old = cookieOf(await logIn(app, admin));
+      const fresh = cookieOf(await logIn(app, clerk, withCookie(old)));
+      const check = async (cookie: string) =>
+        (
+          await app.inject({ method: 'GET', url: '/cabinet/api/session', headers: withCookie(cookie) })
+        ).json();
+      assert.equal((await check(old)).error, 'unauthorized');
+      assert.equal((await check(fresh)).user.login, clerk.login);
+    });
+
     it('the merchant PayKeeper credential logs in too, as the administrator', async () => {
       const res = await logIn(app, { login: pk.login, password: pk.password });
       assert.equal(res.statusCode, 200, res.body);

@@ -4,7 +4,7 @@ import type { DialectHost } from '../dialect.ts';
 import { accountSlot, parseBasic } from '../kit/auth.ts';
 import { deriveKey, previousKeys } from '../kit/keys.ts';
 import type { PkUser } from './route.ts';
-import { authenticateSession } from './session-auth.ts';
+import { authenticateSession, sessionTokenOf } from './session-auth.ts';
 import { deriveTokenKey, isSecurityTokenValid, securityToken } from './sign.ts';
 
 /**
@@ -20,7 +20,12 @@ export const accountOf = accounts.get;
 
 /** Bad or missing credentials: HTTP 401, the only status PayKeeper answers with other than 200. */
 export class PkUnauthorized extends Error {
-  constructor() {
+  /**
+   * `challenge`: answer with `WWW-Authenticate: Basic`. Not to the cabinet's own calls (a
+   * session cookie and no Authorization): a browser would pop up its Basic login dialog over
+   * the app when a session has ended, where the app should show its own login screen.
+   */
+  constructor(readonly challenge = true) {
     super('unauthorized');
     this.name = 'PkUnauthorized';
   }
@@ -76,7 +81,8 @@ export const basicAuth =
       req.headers.authorization !== undefined
         ? await authenticateBasic(host, req)
         : await authenticateSession(host, req);
-    if (!account) throw new PkUnauthorized();
+    if (!account)
+      throw new PkUnauthorized(req.headers.authorization !== undefined || sessionTokenOf(req) === null);
     accounts.set(req, account);
   };
 

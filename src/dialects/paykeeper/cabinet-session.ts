@@ -121,6 +121,9 @@ async function logIn(host: DialectHost, req: FastifyRequest, reply: FastifyReply
       message: `Too many login attempts; try again in ${wait} s.`,
       retryAfter: wait,
     });
+  // a login from a browser that still holds a session ends that one: one live session a login
+  const held = sessionTokenOf(req);
+  if (held !== null) await host.engine.closeSession(held);
   const who = await proven(host, given.login, given.password);
   if (!who) {
     req.log.info({ login: given.login, ip: req.ip }, 'cabinet: login refused');
