@@ -47,7 +47,8 @@ export function onUnauthorized(listener: () => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
 }
-const unauthorized = (): never => {
+/** Tells the app the session has ended, then throws: for a caller reading a response itself. */
+export const unauthorized = (): never => {
   for (const listener of listeners) listener();
   throw new Unauthorized();
 };

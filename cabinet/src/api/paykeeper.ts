@@ -26,12 +26,12 @@ export type PaymentFilter = Period & {
   search: string;
 };
 
-const filterParams = (f: PaymentFilter): Params => ({
+/** 2.1's filter as sent: both lists spelled out (the caller fills an empty choice with "all"). */
+const filterParams = (f: Omit<PaymentFilter, 'search'>): Params => ({
   start: f.start,
   end: f.end,
-  // 2.1 needs both arrays; an empty list means "all" to the cabinet, so it is left out.
-  status: f.statuses.length ? f.statuses : undefined,
-  payment_system_id: f.systems.length ? f.systems : undefined,
+  status: f.statuses,
+  payment_system_id: f.systems,
 });
 
 export const pk = {
@@ -55,8 +55,9 @@ export const pk = {
           { ...filterParams(f), from: String(from), limit: String(limit) },
           signal,
         ),
-  byDateCount: (f: Period & Pick<PaymentFilter, 'statuses' | 'systems'>, signal?: AbortSignal) =>
-    pkGet<PaymentsByDateCount>('/info/payments/bydatecount/', filterParams({ ...f, search: '' }), signal),
+  /** 2.2; an empty list is left out, and then filters nothing. */
+  byDateCount: (f: Omit<PaymentFilter, 'search'>, signal?: AbortSignal) =>
+    pkGet<PaymentsByDateCount>('/info/payments/bydatecount/', filterParams(f), signal),
   byId: (id: string, signal?: AbortSignal) => pkGet<PaymentById>('/info/payments/byid/', { id }, signal),
   options: (id: string, signal?: AbortSignal) => pkGet<PaymentOptions>('/info/options/byid/', { id }, signal),
   params: (id: string, signal?: AbortSignal) => pkGet<PaymentParams>('/info/params/byid/', { id }, signal),
@@ -68,9 +69,14 @@ export const pk = {
     pkPost<PkSuccess>('/change/payment/reverse/', { id, amount, partial: partial ? 'true' : 'false' }),
   /** 2.9: sends a stuck payment's notification again. */
   repeatNotification: (id: string) => pkPost<PkSuccess>('/change/payment/repeatcnt/', { id }),
-  /** The streaming XLSX export of the registry's filter (X-Total-Count). */
+  /**
+   * The streaming XLSX export (X-Total-Count first): the registry's filter, or, for a search,
+   * the period and the search text (a search looks through every status and system).
+   */
   exportUrl: (f: PaymentFilter) =>
-    apiUrl('/export/payments/all/', { type: 'xlsx', ...filterParams(f), search: f.search || undefined }),
+    f.search
+      ? apiUrl('/export/payments/all/', { type: 'xlsx', start: f.start, end: f.end, search: f.search })
+      : apiUrl('/export/payments/all/', { type: 'xlsx', ...filterParams(f) }),
 
   // ---- 4. the user ----
   userSettings: (signal?: AbortSignal) => pkGet<UserSettings>('/info/user/settings/', {}, signal),
