@@ -4,6 +4,7 @@ import type { DialectHost } from '../dialect.ts';
 import { accountSlot, parseBasic } from '../kit/auth.ts';
 import { deriveKey, previousKeys } from '../kit/keys.ts';
 import type { PkUser } from './route.ts';
+import { authenticateSession } from './session-auth.ts';
 import { deriveTokenKey, isSecurityTokenValid, securityToken } from './sign.ts';
 
 /**
@@ -63,11 +64,18 @@ export async function authenticateBasic(host: DialectHost, req: FastifyRequest):
   };
 }
 
-/** The onRequest hook of every authenticated route: sets the account, or throws 401. */
+/**
+ * The onRequest hook of every authenticated route: sets the account, or throws 401. Basic
+ * credentials when the request sends an Authorization header (a wrong one is refused, not
+ * passed over); else the cabinet's session cookie (session-auth.ts).
+ */
 export const basicAuth =
   (host: DialectHost) =>
   async (req: FastifyRequest): Promise<void> => {
-    const account = await authenticateBasic(host, req);
+    const account =
+      req.headers.authorization !== undefined
+        ? await authenticateBasic(host, req)
+        : await authenticateSession(host, req);
     if (!account) throw new PkUnauthorized();
     accounts.set(req, account);
   };

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Currency } from '../../domain/currency.ts';
 import { type EngineError, engineError } from '../../domain/errors.ts';
 import type { FeeSchedule } from '../../domain/fees.ts';
@@ -20,6 +19,7 @@ import {
   type MerchantSettings,
   type Service,
   toService,
+  userStampOf,
 } from './view.ts';
 
 /** The service catalogue every new merchant starts with; fees are edited per merchant. */
@@ -478,6 +478,13 @@ export async function createUser(
  */
 export type VerifiedUser = User & { stamp: string };
 
+/** The hash an unknown login's password is checked against (made once, of a random password). */
+let absentHash: Promise<string> | undefined;
+const absentUserHash = (): Promise<string> => {
+  absentHash ??= hashPassword(newSecret(16));
+  return absentHash;
+};
+
 export async function verifyUser(
   deps: EngineDeps,
   login: string,
@@ -488,8 +495,13 @@ export async function verifyUser(
     .selectAll()
     .where('login', '=', login)
     .executeTakeFirst();
-  if (!row || !(await verifyPassword(password, row.password_hash))) return null;
-  const stamp = createHash('sha256').update(row.password_hash).digest('hex').slice(0, 32);
+  // an unknown login costs the same scrypt as a wrong password, so timing tells neither apart
+  if (!row) {
+    await verifyPassword(password, await absentUserHash());
+    return null;
+  }
+  if (!(await verifyPassword(password, row.password_hash))) return null;
+  const stamp = userStampOf(row);
   return {
     id: row.id,
     merchantId: row.merchant_id,

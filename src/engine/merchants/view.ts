@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Currency } from '../../domain/currency.ts';
 import type { FeeSchedule } from '../../domain/fees.ts';
 import type { ServiceRow } from '../../store/schema.ts';
@@ -61,3 +62,19 @@ export const toService = (row: ServiceRow): Service => ({
   },
   enabled: row.enabled === 1n,
 });
+
+/**
+ * A cabinet user's credential stamp: a digest of the password's hash, so it changes whenever
+ * the password does. Tokens and sessions bound to it (PayKeeper's security token, cabinet
+ * sessions) end with the old password. The one definition: verifyUser and the session check
+ * both read it here.
+ */
+export const userStampOf = (row: { password_hash: string }): string =>
+  createHash('sha256').update(row.password_hash).digest('hex').slice(0, 32);
+
+/** The merchant's PayKeeper credential's stamp: changes when its API password does. */
+export const credentialStampOf = (row: { verifier: string | null }): string =>
+  createHash('sha256')
+    .update(`credential:${row.verifier ?? ''}`)
+    .digest('hex')
+    .slice(0, 32);
