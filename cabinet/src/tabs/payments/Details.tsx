@@ -6,6 +6,7 @@ import type { PaymentStatus } from '../../api/types.ts';
 import { useSession } from '../../shell/session.tsx';
 import { formatAmount, formatCount, parseAmountMinor } from '../../ui/format.ts';
 import { QueryError } from '../../ui/QueryError.tsx';
+import { systemLabel } from '../../ui/systems.ts';
 import { RefundForm } from './RefundForm.tsx';
 
 /** Statuses with money to give back. */
@@ -95,7 +96,7 @@ function Summary({ paymentId }: { paymentId: string }) {
     ],
     [t('column.amount'), `${formatAmount(p.pay_amount, i18n.language)} ₽`],
     [t('column.refunded'), `${formatAmount(p.refund_amount, i18n.language)} ₽`],
-    [t('column.system'), p.site_description || p.system_description],
+    [t('column.system'), systemLabel(p)],
     [t('column.created'), p.pending_datetime],
     [t('details.obtained'), p.obtain_datetime ?? '—'],
     [t('details.confirmed'), p.success_datetime ?? '—'],

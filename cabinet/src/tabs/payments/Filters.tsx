@@ -2,6 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PaymentFilter } from '../../api/paykeeper.ts';
 import { paymentStatuses, type SystemsList } from '../../api/types.ts';
+import { systemLabel } from '../../ui/systems.ts';
 import type { FilterChange } from './filter.ts';
 
 /** A disclosure of checkboxes; none checked means all. */
@@ -89,7 +90,7 @@ export function Filters({
       <Choice
         legend={t('filter.system')}
         testId="filter-system"
-        options={systems.map((s) => ({ value: s.id, label: s.site_description }))}
+        options={systems.map((s) => ({ value: s.id, label: systemLabel(s) }))}
         chosen={filter.systems}
         disabled={searching}
         onChange={(chosen) => onChange({ systems: chosen })}

@@ -7,6 +7,7 @@ import type { PaymentFilter } from '../../api/paykeeper.ts';
 import type { PaymentRow, SystemsList } from '../../api/types.ts';
 import { formatAmount, formatCount } from '../../ui/format.ts';
 import { QueryError } from '../../ui/QueryError.tsx';
+import { systemLabel } from '../../ui/systems.ts';
 import { type RegistryRows, useFilteredRows, useSearchRows } from './rows.ts';
 
 const rowHeightPx = 40;
@@ -47,7 +48,7 @@ export function Registry({ filter, systems }: { filter: PaymentFilter; systems: 
     scrollRef.current?.scrollTo({ top: 0 });
   }, [filter]);
 
-  const systemName = useMemo(() => new Map(systems.map((s) => [s.id, s.site_description])), [systems]);
+  const systemName = useMemo(() => new Map(systems.map((s) => [s.id, systemLabel(s)])), [systems]);
   const columns = useMemo<ColumnDef<typeof features, Slot>[]>(
     () => [
       {

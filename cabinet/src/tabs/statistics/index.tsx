@@ -8,6 +8,7 @@ import { formatAmount, formatCount } from '../../ui/format.ts';
 import { PeriodPicker } from '../../ui/PeriodPicker.tsx';
 import { usePeriod } from '../../ui/period.ts';
 import { QueryError } from '../../ui/QueryError.tsx';
+import { systemLabel } from '../../ui/systems.ts';
 
 const Chart = lazy(() => import('./Chart.tsx'));
 
@@ -192,7 +193,7 @@ function barOption(sums: SystemsSums, language: string): EChartsCoreOption {
       type: 'value',
       axisLabel: { formatter: (value: number) => formatAmount(String(value), language) },
     },
-    yAxis: { type: 'category', data: sums.map((s) => s.site_description), inverse: true },
+    yAxis: { type: 'category', data: sums.map((s) => `${systemLabel(s)}, ${s.currency}`), inverse: true },
     // the chart's bar lengths only: the table beside it shows the amounts as the API wrote them
     series: [{ type: 'bar', data: sums.map((s) => Number(s.account)), barMaxWidth: 28 }],
   };
@@ -218,6 +219,7 @@ function BySystem({ period }: { period: Period }) {
               <thead>
                 <tr>
                   <th scope="col">{t('bySystem.system')}</th>
+                  <th scope="col">{t('bySystem.currency')}</th>
                   <th scope="col" className="num">
                     {t('totals.account')}
                   </th>
@@ -232,7 +234,8 @@ function BySystem({ period }: { period: Period }) {
               <tbody>
                 {query.data.map((s) => (
                   <tr key={s.id}>
-                    <th scope="row">{s.site_description}</th>
+                    <th scope="row">{systemLabel(s)}</th>
+                    <td>{s.currency}</td>
                     <td className="num">{formatAmount(s.account, i18n.language)}</td>
                     <td className="num">{formatAmount(s.success, i18n.language)}</td>
                     <td className="num">{formatAmount(s.stuck, i18n.language)}</td>
