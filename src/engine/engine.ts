@@ -40,6 +40,8 @@ import {
   listMerchants,
   listServices,
   merchantAuth,
+  merchantSmtp,
+  organizationSecrets,
   setDialectSecret,
   setInformerSeed,
   setMerchantStatus,
@@ -47,6 +49,14 @@ import {
   updateMerchantSettings,
   verifyUser,
 } from './merchants/merchants.ts';
+import {
+  addReportEmail,
+  changeFormField,
+  deleteReportEmail,
+  listFormFields,
+  listReportEmails,
+} from './merchants/organization.ts';
+import { deleteUser, lastVisit, listUsers, noteUserVisit, updateUser, userStamp } from './merchants/users.ts';
 import { hasLaterNotification, listDeliveries } from './outbox/deliveries.ts';
 import { paymentNotices, queueNotification, redeliver } from './outbox/payment-notices.ts';
 import { authenticateThreeDs, continueThreeDs, payWithCard } from './payments/authorize.ts';
@@ -108,6 +118,20 @@ export function createEngine(given: EngineDeps) {
     verifyUser: bind(deps, verifyUser),
     listServices: bind(deps, listServices),
     setServiceFee: bind(deps, setServiceFee),
+    // organization settings and users (PayKeeper 4–5)
+    merchantSmtp: bind(deps, merchantSmtp),
+    organizationSecrets: bind(deps, organizationSecrets),
+    listReportEmails: bind(deps, listReportEmails),
+    addReportEmail: bind(deps, addReportEmail),
+    deleteReportEmail: bind(deps, deleteReportEmail),
+    listFormFields: bind(deps, listFormFields),
+    changeFormField: bind(deps, changeFormField),
+    listUsers: bind(deps, listUsers),
+    updateUser: bind(deps, updateUser),
+    deleteUser: bind(deps, deleteUser),
+    userStamp: bind(deps, userStamp),
+    noteUserVisit: bind(deps, noteUserVisit),
+    lastVisit: bind(deps, lastVisit),
     // payments
     createPayment: bind(deps, createPayment),
     getPayment: bind(deps, getPayment),

@@ -301,7 +301,7 @@ for (const flavor of await testFlavors()) {
       const temp = { login: 'cab-temp', password: 'temp-password-1' };
       const user = unwrap(await gw.engine.createUser({ merchantId: pk.merchantId, ...temp, role: 'admin' }));
       const cookie = cookieOf(await logIn(app, temp));
-      await gw.database.db.deleteFrom('users').where('id', '=', user.id).execute();
+      unwrap(await gw.engine.deleteUser(pk.merchantId, user.id));
       const res = await app.inject({
         method: 'GET',
         url: '/cabinet/api/session',
@@ -331,6 +331,56 @@ for (const flavor of await testFlavors()) {
       }
       gw.clock.advance(sessionLimits.lifetimeMs - elapsed);
       assert.equal(await check(used), 401);
+    });
+    it('a user row removed outright ends the session too', async () => {
+      const other = { login: 'cab-temp2', password: 'temp-password-2' };
+      const gone = unwrap(await gw.engine.createUser({ merchantId: pk.merchantId, ...other, role: 'admin' }));
+      const cookie = cookieOf(await logIn(app, other));
+      await gw.database.db.deleteFrom('users').where('id', '=', gone.id).execute();
+      const res = await app.inject({
+        method: 'GET',
+        url: '/cabinet/api/session',
+        headers: withCookie(cookie),
+      });
+      assert.equal(res.statusCode, 401);
+    });
+
+    it("a change of the user's rights through the settings (updateUser) ends the session", async () => {
+      const temp = { login: 'cab-rights', password: 'rights-password-1' };
+      const user = unwrap(await gw.engine.createUser({ merchantId: pk.merchantId, ...temp, role: 'admin' }));
+      const cookie = cookieOf(await logIn(app, temp));
+      unwrap(await gw.engine.updateUser(pk.merchantId, user.id, { role: 'operator' }));
+      const res = await app.inject({
+        method: 'GET',
+        url: '/cabinet/api/session',
+        headers: withCookie(cookie),
+      });
+      assert.equal(res.statusCode, 401);
+      const again = await logIn(app, temp);
+      assert.equal(again.json().user.admin, false);
+    });
+
+    it("a session's requests note the day's visit for PayKeeper 4.2", async () => {
+      const temp = { login: 'cab-visits', password: 'visits-password-1' };
+      unwrap(await gw.engine.createUser({ merchantId: pk.merchantId, ...temp, role: 'operator' }));
+      const first = await logIn(app, temp);
+      assert.equal(first.statusCode, 200);
+      gw.clock.advance(24 * 3_600_000);
+      const second = cookieOf(await logIn(app, temp));
+      const visit = await app.inject({
+        method: 'GET',
+        url: '/info/user/lastvisit/',
+        headers: withCookie(second),
+      });
+      assert.equal(visit.statusCode, 200, visit.body);
+      // yesterday's login was noted as that day's visit, and 4.2 shows it today
+      assert.equal(visit.json().ip, '127.0.0.1');
+      const yesterday = new Date(gw.clock.ms - 24 * 3_600_000);
+      const moscow = new Date(yesterday.getTime() + 3 * 3_600_000)
+        .toISOString()
+        .slice(0, 19)
+        .replace('T', ' ');
+      assert.equal(visit.json().datetime, moscow);
     });
   });
 

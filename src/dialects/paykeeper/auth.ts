@@ -3,6 +3,7 @@ import type { Merchant } from '../../engine/merchants/view.ts';
 import type { DialectHost } from '../dialect.ts';
 import { accountSlot, parseBasic } from '../kit/auth.ts';
 import { deriveKey, previousKeys } from '../kit/keys.ts';
+import { printPkDay, startOfPkDay } from './dates.ts';
 import type { PkUser } from './route.ts';
 import { authenticateSession, sessionTokenOf } from './session-auth.ts';
 import { deriveTokenKey, isSecurityTokenValid, securityToken } from './sign.ts';
@@ -57,6 +58,10 @@ export async function authenticateBasic(host: DialectHost, req: FastifyRequest):
   if (!user || user.merchantId === null) return null;
   const merchant = await engine.getMerchant(user.merchantId);
   if (!merchant) return null;
+  // 4.2: the first request of each Moscow day is the day's visit
+  const dayStart = startOfPkDay(printPkDay(host.now())).getTime();
+  if (user.visitAt === null || user.visitAt.getTime() < dayStart)
+    await engine.noteUserVisit(user.id, req.ip, dayStart);
   return {
     merchant,
     user: {

@@ -8,6 +8,7 @@ import { printPkDatetime } from './dates.ts';
 import {
   authenticateSession,
   clearSessionCookie,
+  noteDailyVisit,
   pkUserOf,
   sessionTokenOf,
   setSessionCookie,
@@ -139,6 +140,7 @@ async function logIn(host: DialectHost, req: FastifyRequest, reply: FastifyReply
     }));
   if (!merchant || !opened) return sendFailure(reply, badCredentials);
   req.log.info({ login: who.login, merchant: merchant.id.toString(), ip: req.ip }, 'cabinet: logged in');
+  await noteDailyVisit(host, req, opened.session);
   return reply
     .header('set-cookie', setSessionCookie(host, opened.token))
     .header('cache-control', 'no-store')
