@@ -4,7 +4,7 @@ import { lazy, type ReactNode, Suspense, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type Period, pk } from '../../api/paykeeper.ts';
 import type { PaymentsByDateCount, SystemsSums, SystemsSumsDetails } from '../../api/types.ts';
-import { formatAmount, formatCount } from '../../ui/format.ts';
+import { formatAmount, formatChartAmount, formatCount } from '../../ui/format.ts';
 import { PeriodPicker } from '../../ui/PeriodPicker.tsx';
 import { usePeriod } from '../../ui/period.ts';
 import { QueryError } from '../../ui/QueryError.tsx';
@@ -111,7 +111,7 @@ function lineOption(details: SystemsSumsDetails, language: string): EChartsCoreO
     legend: { type: 'scroll', top: 0 },
     tooltip: {
       trigger: 'axis',
-      valueFormatter: (value: unknown) => formatAmount(String(value), language),
+      valueFormatter: (value: unknown) => formatChartAmount(value, language),
     },
     xAxis: { type: 'category', data: days, boundaryGap: false, axisLabel: { hideOverlap: true } },
     yAxis: {
@@ -169,7 +169,7 @@ function PerDay({ period }: { period: Period }) {
                       <th scope="row">{moscowDay(ms)}</th>
                       {query.data.map((s) => (
                         <td key={s.payment_system_id} className="num">
-                          {formatAmount(String(s.data[row]?.[1] ?? 0), i18n.language)}
+                          {formatChartAmount(s.data[row]?.[1] ?? 0, i18n.language)}
                         </td>
                       ))}
                     </tr>
