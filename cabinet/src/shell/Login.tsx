@@ -1,6 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useId, useRef, useState } from 'react';
-import { useForm } from 'react-hook-form';
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type LoginFailure, logIn } from '../api/session.ts';
 import { LanguageSwitch } from './LanguageSwitch.tsx';
@@ -27,14 +26,24 @@ export function Login({ ended }: { ended: boolean }) {
   const [blockedUntil, setBlockedUntil] = useState<number | null>(null);
   const secondsLeft = useCountdown(blockedUntil);
   const alertRef = useRef<HTMLDivElement>(null);
-  const {
-    register,
-    handleSubmit,
-    formState: { errors, isSubmitting },
-  } = useForm<Fields>({ defaultValues: { login: '', password: '' } });
+  // two required fields: plain state keeps the first screen free of a form library
+  const [fields, setFields] = useState<Fields>({ login: '', password: '' });
+  const [errors, setErrors] = useState<{ login?: true; password?: true }>({});
+  const [isSubmitting, setSubmitting] = useState(false);
+  const loginRef = useRef<HTMLInputElement>(null);
+  const passwordRef = useRef<HTMLInputElement>(null);
 
-  const onSubmit = async ({ login, password }: Fields) => {
-    const result = await logIn(login.trim(), password);
+  const onSubmit = async (event: FormEvent) => {
+    event.preventDefault();
+    const missing = {
+      ...(fields.login.trim() === '' && { login: true as const }),
+      ...(fields.password === '' && { password: true as const }),
+    };
+    setErrors(missing);
+    if (missing.login) return loginRef.current?.focus();
+    if (missing.password) return passwordRef.current?.focus();
+    setSubmitting(true);
+    const result = await logIn(fields.login.trim(), fields.password).finally(() => setSubmitting(false));
     if (result.ok) {
       queryClient.setQueryData(sessionKey, result.session);
       return;
@@ -69,7 +78,7 @@ export function Login({ ended }: { ended: boolean }) {
       </div>
       <form
         className="login-card"
-        onSubmit={handleSubmit(onSubmit)}
+        onSubmit={(e) => void onSubmit(e)}
         noValidate
         aria-labelledby={`${id}-title`}
       >
@@ -87,7 +96,9 @@ export function Login({ ended }: { ended: boolean }) {
           spellCheck={false}
           aria-invalid={errors.login ? true : undefined}
           aria-describedby={errors.login ? `${id}-login-error` : undefined}
-          {...register('login', { validate: (v) => v.trim() !== '' })}
+          ref={loginRef}
+          value={fields.login}
+          onChange={(e) => setFields((f) => ({ ...f, login: e.target.value }))}
         />
         {errors.login && (
           <span id={`${id}-login-error`} className="field-error">
@@ -101,7 +112,9 @@ export function Login({ ended }: { ended: boolean }) {
           autoComplete="current-password"
           aria-invalid={errors.password ? true : undefined}
           aria-describedby={errors.password ? `${id}-password-error` : undefined}
-          {...register('password', { required: true })}
+          ref={passwordRef}
+          value={fields.password}
+          onChange={(e) => setFields((f) => ({ ...f, password: e.target.value }))}
         />
         {errors.password && (
           <span id={`${id}-password-error`} className="field-error">

@@ -53,3 +53,15 @@ export function printAmountMinor(minor: bigint): string {
   const abs = minor < 0n ? -minor : minor;
   return `${sign}${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
 }
+
+/**
+ * A chart's amount (1.3 sends roubles as JSON numbers written digit for digit: 3200, 101.5)
+ * with two decimals, as every other amount: padded as text, never rounded.
+ */
+export function formatChartAmount(value: unknown, language: string): string {
+  const text = String(value);
+  const match = /^(-?\d+)(?:\.(\d*))?$/.exec(text);
+  if (!match) return text;
+  const [, whole = '0', fraction = ''] = match;
+  return formatAmount(`${whole}.${fraction.padEnd(2, '0')}`, language);
+}

@@ -6,10 +6,10 @@ import { buildCabinet } from '../../../scripts/build.mjs';
 import { cabinetStaleness } from '../../../scripts/freshness.mjs';
 import type { Config } from '../../../src/config.ts';
 import type { Origin, Payment } from '../../../src/engine/payments/view.ts';
+import type { Flavor } from '../../../src/store/database.ts';
 import { buildApp } from '../../../src/web/app.ts';
 import type { PkCreds } from '../../dialects/paykeeper/helpers.ts';
 import { pkMerchant } from '../../dialects/paykeeper/helpers.ts';
-import type { Flavor } from '../../../src/store/database.ts';
 import { card, cards, unwrap } from '../../helpers/fixtures.ts';
 import { type TestGateway, testGateway } from '../../helpers/gateway.ts';
 import { artifacts, type LocalServer, launchChromium, listenFirst } from '../chromium.ts';
@@ -55,6 +55,7 @@ export type CabinetHarness = {
   /** `http://127.0.0.1:<port>`; the cabinet is at `${url}/cabinet/`. */
   url: string;
   merchant: PkCreds;
+  /** The merchant's admin, who may refund (no daily bound). */
   admin: CabinetUser;
   /** An operator without the right to refund. */
   clerk: CabinetUser;
@@ -102,7 +103,14 @@ export async function startCabinet(
   const merchant = await pkMerchant(gw.engine, 'Лавка «Кopek»');
   const admin = { login: 'owner', password: 'owner-password-1' };
   const clerk = { login: 'clerk', password: 'clerk-password-1' };
-  unwrap(await gw.engine.createUser({ merchantId: merchant.merchantId, ...admin, role: 'admin' }));
+  unwrap(
+    await gw.engine.createUser({
+      merchantId: merchant.merchantId,
+      ...admin,
+      role: 'admin',
+      refunds: { allowed: true, perDay: null },
+    }),
+  );
   unwrap(
     await gw.engine.createUser({
       merchantId: merchant.merchantId,
@@ -114,7 +122,11 @@ export async function startCabinet(
 
   // the gateway's clock starts on 2026-11-23 09:00 UTC (12:00 Moscow)
   const m = merchant.merchantId;
-  const create = async (origin: Origin, amountMinor: bigint, more: { currency?: 'RUB' | 'USD'; serviceCode?: string } = {}) =>
+  const create = async (
+    origin: Origin,
+    amountMinor: bigint,
+    more: { currency?: 'RUB' | 'USD'; serviceCode?: string } = {},
+  ) =>
     unwrap(
       await gw.engine.createPayment({
         merchantId: m,
@@ -142,7 +154,8 @@ export async function startCabinet(
   gw.clock.advance(dayMs);
   const pending = await create('paykeeper', 999_00n);
   const extra: Payment[] = [];
-  for (let i = 0; i < (options.extraPayments ?? 0); i++) extra.push(await create('paymega', 10_00n + BigInt(i)));
+  for (let i = 0; i < (options.extraPayments ?? 0); i++)
+    extra.push(await create('paymega', 10_00n + BigInt(i)));
   await gw.worker.runOnce();
 
   const browser = await launchChromium();

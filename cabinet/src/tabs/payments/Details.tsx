@@ -25,6 +25,7 @@ export function Details({ paymentId, onClose }: { paymentId: string; onClose: ()
   useEffect(() => {
     const dialog = ref.current;
     if (dialog && !dialog.open) dialog.showModal();
+    // closed by leaving the address (Esc and the button navigate; the dialog follows)
     return () => dialog?.close();
   }, []);
   return (
@@ -32,7 +33,6 @@ export function Details({ paymentId, onClose }: { paymentId: string; onClose: ()
       ref={ref}
       className="details"
       aria-labelledby="details-title"
-      onClose={onClose}
       onCancel={(e) => {
         e.preventDefault();
         onClose();

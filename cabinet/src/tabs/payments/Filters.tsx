@@ -22,12 +22,19 @@ function Choice({
   testId: string;
 }) {
   const { t } = useTranslation('payments');
+  // the choice shows at once; the address (and so the list) follows a moment later
+  const [shown, setShown] = useState(chosen);
+  useEffect(() => setShown(chosen), [chosen]);
+  const choose = (next: string[]) => {
+    setShown(next);
+    onChange(next);
+  };
   const summary =
-    chosen.length === 0
+    shown.length === 0
       ? t('filter.all')
-      : chosen.length === 1
-        ? (options.find((o) => o.value === chosen[0])?.label ?? chosen[0])
-        : t('filter.chosen', { count: chosen.length });
+      : shown.length === 1
+        ? (options.find((o) => o.value === shown[0])?.label ?? shown[0])
+        : t('filter.chosen', { count: shown.length });
   return (
     <details className="choice" data-testid={testId}>
       <summary aria-disabled={disabled || undefined}>
@@ -40,20 +47,20 @@ function Choice({
             <input
               type="checkbox"
               value={o.value}
-              checked={chosen.includes(o.value)}
+              checked={shown.includes(o.value)}
               onChange={(e) =>
-                onChange(
+                choose(
                   e.target.checked
-                    ? options.map((x) => x.value).filter((v) => v === o.value || chosen.includes(v))
-                    : chosen.filter((v) => v !== o.value),
+                    ? options.map((x) => x.value).filter((v) => v === o.value || shown.includes(v))
+                    : shown.filter((v) => v !== o.value),
                 )
               }
             />{' '}
             {o.label}
           </label>
         ))}
-        {chosen.length > 0 && (
-          <button type="button" onClick={() => onChange([])}>
+        {shown.length > 0 && (
+          <button type="button" onClick={() => choose([])}>
             {t('filter.clear')}
           </button>
         )}
