@@ -58,7 +58,12 @@ import {
 } from './merchants/organization.ts';
 import { deleteUser, lastVisit, listUsers, noteUserVisit, updateUser, userStamp } from './merchants/users.ts';
 import { hasLaterNotification, listDeliveries } from './outbox/deliveries.ts';
-import { paymentNotices, queueNotification, redeliver } from './outbox/payment-notices.ts';
+import {
+  paymentNotices,
+  queueNotification,
+  queueNotifications,
+  redeliver,
+} from './outbox/payment-notices.ts';
 import { authenticateThreeDs, continueThreeDs, payWithCard } from './payments/authorize.ts';
 import { applyAuthOutcome } from './payments/authorize-ops.ts';
 import { listPaymentRequests, logPaymentRequest } from './payments/http-log.ts';
@@ -196,6 +201,7 @@ export function createEngine(given: EngineDeps) {
     paymentNotices: bind(deps, paymentNotices),
     redeliver: bind(deps, redeliver),
     queueNotification: bind(deps, queueNotification),
+    queueNotifications: bind(deps, queueNotifications),
     // background repairs
     expireDue: bind(deps, expireDue),
     expireIfDue: bind(deps, expireIfDue),

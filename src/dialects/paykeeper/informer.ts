@@ -38,7 +38,7 @@ import type { InformerForm } from './wire.ts';
 /** The event the e-mail informer's rows carry on the shared `email` channel. */
 export const informerEmailEvent = 'paykeeper.informer';
 
-const isPaidNow = (name: string, p: Payment) =>
+export const isPaidNow = (name: string, p: Payment) =>
   (p.flow === 'charge' && name === 'payment.captured') ||
   (p.flow === 'hold' && name === 'payment.authorized');
 
@@ -60,7 +60,7 @@ type FactsPayload = {
   heldAt: number | null;
 };
 
-function factsOf(p: Payment): FactsPayload {
+export function factsOf(p: Payment): FactsPayload {
   const paidAt = (p.paidAt ?? p.updatedAt).getTime();
   return {
     id: p.id.toString(),
@@ -143,10 +143,10 @@ export const informerRetryPolicy: RetryPolicy = {
 export const informerEmailOf = (s: MerchantSettings): string | null =>
   textOf(s.supportEmail) ?? textOf(s.notificationEmail);
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The form's fields as labelled lines: the same facts in the text and the HTML part. */
-const emailLines = (f: InformerForm): [string, string][] => [
+export const emailLines = (f: InformerForm): [string, string][] => [
   ['Номер платежа (id)', f.id],
   ['Сумма (sum)', f.sum],
   ['Плательщик (clientid)', f.clientid],
