@@ -27,6 +27,7 @@ import {
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeCompressedTwins } from './compress.mjs';
 import { cabinetStaleness, staleness, stampName } from './freshness.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -76,6 +77,7 @@ export function build(base = root) {
     throw new Error(`tsc failed (exit ${tsc.status ?? tsc.signal}); dist/ is left as it was`);
   }
   copyAssets(join(base, 'src'), next);
+  writeCompressedTwins(next); // served pre-compressed (web/cabinet.ts)
   const stamp = join(next, stampName);
   writeFileSync(stamp, `${started.toISOString()}\n`);
   utimesSync(stamp, started, started); // the start: a source saved during the build is newer
@@ -120,6 +122,7 @@ export function buildCabinet(base = root) {
     rmSync(next, { recursive: true, force: true });
     throw new Error(`vite failed (exit ${vite.status ?? vite.signal}); cabinet/dist/ is left as it was`);
   }
+  writeCompressedTwins(next); // served pre-compressed (web/cabinet.ts)
   const stamp = join(next, stampName);
   writeFileSync(stamp, `${started.toISOString()}\n`);
   utimesSync(stamp, started, started);
