@@ -77,7 +77,6 @@ export function build(base = root) {
     throw new Error(`tsc failed (exit ${tsc.status ?? tsc.signal}); dist/ is left as it was`);
   }
   copyAssets(join(base, 'src'), next);
-  writeCompressedTwins(next); // served pre-compressed (web/cabinet.ts)
   const stamp = join(next, stampName);
   writeFileSync(stamp, `${started.toISOString()}\n`);
   utimesSync(stamp, started, started); // the start: a source saved during the build is newer
