@@ -1,1 +1,0 @@
-import{V as e,l as t,r as n}from"./index-CSi0jZCE.js";var r=e();function i({error:e,retry:i}){let{t:a}=t(`common`),o=e instanceof n||e instanceof Error?e.message:String(e);return(0,r.jsxs)(`div`,{role:`alert`,className:`alert alert-error`,children:[(0,r.jsx)(`span`,{children:o}),` `,i&&(0,r.jsx)(`button`,{type:`button`,onClick:i,children:a(`errors.retry`)})]})}export{i as t};
