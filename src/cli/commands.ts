@@ -114,7 +114,9 @@ Environment: PUBLIC_URL, KOPEK_MASTER_KEYS, KOPEK_DATA_DIR, LOG_LEVEL, CONNECTOR
 KOPEK_WORKERS=0 (serve HTTP only; run workers elsewhere), SMTP_URL and SMTP_FROM (e-mail;
 without SMTP_URL a catch-all SMTP server on loopback keeps it, shown at /dev/inbox/), METRICS_HOST and METRICS_PORT
 (/metrics listener, default 127.0.0.1:9464, off to disable), HTTP_REQUEST_TIMEOUT_MS,
-HTTP_HEADERS_TIMEOUT_MS, HTTP_KEEP_ALIVE_TIMEOUT_MS, HTTP_CONNECTIONS_PER_ADDRESS_MAX.`,
+HTTP_HEADERS_TIMEOUT_MS, HTTP_KEEP_ALIVE_TIMEOUT_MS, HTTP_CONNECTIONS_PER_ADDRESS_MAX,
+CABINET_LOGIN_RATE_PER_LOGIN and CABINET_LOGIN_RATE_PER_ADDRESS (cabinet login attempts per 15
+minutes; 10 and 50 by default, 0 for no bound).`,
   options: { ...databaseOption, port: { type: 'string', short: 'p' }, host: { type: 'string' } },
   async run(values) {
     const settings = loadSettings(overrides(values));

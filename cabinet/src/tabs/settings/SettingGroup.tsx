@@ -135,11 +135,24 @@ export function SettingGroup({
             return (
               <span key={def.name} className="field">
                 <label className="check" htmlFor={fieldId}>
-                  <input id={fieldId} type="checkbox" {...register(def.name)} /> {def.label}
+                  <input
+                    id={fieldId}
+                    type="checkbox"
+                    aria-describedby={
+                      [def.hint ? `${fieldId}-hint` : '', error ? `${fieldId}-error` : ''].join(' ').trim() ||
+                      undefined
+                    }
+                    {...register(def.name)}
+                  />{' '}
+                  {def.label}
                 </label>
-                {def.hint && <span className="muted hint">{def.hint}</span>}
+                {def.hint && (
+                  <span id={`${fieldId}-hint`} className="muted hint">
+                    {def.hint}
+                  </span>
+                )}
                 {error && (
-                  <span className="field-error" role="alert">
+                  <span id={`${fieldId}-error`} className="field-error" role="alert">
                     {error}
                   </span>
                 )}
