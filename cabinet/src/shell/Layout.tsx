@@ -8,6 +8,15 @@ export const tabs = ['statistics', 'payments', 'invoices', 'settings'] as const;
 export type Tab = (typeof tabs)[number];
 
 /** The header (merchant, user, last visit, language, logout), the tab bar, and the tab. */
+/** Tabs that read a period: going from one to another keeps it. */
+const periodTabs = new Set<Tab>(['statistics', 'payments']);
+const periodOf = (search: string): string => {
+  const params = new URLSearchParams(search);
+  const start = params.get('start');
+  const end = params.get('end');
+  return start && end ? `?${new URLSearchParams({ start, end })}` : '';
+};
+
 export function Layout() {
   const { t } = useTranslation('common');
   const { session, logout } = useSession();
@@ -53,7 +62,11 @@ export function Layout() {
       </header>
       <nav className="tabs" aria-label={t('tabs.label')}>
         {tabs.map((tab) => (
-          <NavLink key={tab} to={`/${tab}`} className="tab">
+          <NavLink
+            key={tab}
+            to={{ pathname: `/${tab}`, search: periodTabs.has(tab) ? periodOf(location.search) : '' }}
+            className="tab"
+          >
             {t(`tabs.${tab}`)}
           </NavLink>
         ))}

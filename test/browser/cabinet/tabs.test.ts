@@ -222,6 +222,57 @@ for (const flavor of await testFlavors()) {
       await clerk.context().close();
     });
 
+    test('Russian by the browser, English by choice, kept after a reload; readable on a phone', async () => {
+      const phone = await cab.logIn(cab.admin, { locale: 'ru-RU', viewport: { width: 390, height: 844 } });
+      await phone.goto(`${cab.url}/cabinet/statistics?${period}`);
+      assert.equal(await phone.locator('html').getAttribute('lang'), 'ru');
+      await phone.getByRole('heading', { name: 'Статистика', level: 1 }).waitFor();
+      // 4950.50 received, less the 100.50 refunded above: grouped by a no-break space, decimal comma
+      await phone.getByTestId('total-account').getByText('4\u00a0850,00 ₽', { exact: true }).waitFor();
+      await phone.getByTestId('chart-per-day').locator('svg').first().waitFor();
+      await phone.getByTestId('chart-by-status').locator('svg').first().waitFor();
+      // nothing wider than the phone
+      const overflow = Number(
+        await phone.evaluate('document.documentElement.scrollWidth - window.innerWidth'),
+      );
+      assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
+      await cab.screenshot(phone, 'statistics-phone-ru');
+      await phone.getByRole('link', { name: 'Платежи' }).click();
+      await phone
+        .getByTestId('registry-summary')
+        .getByText(/^246 платежей\./)
+        .waitFor();
+      await cab.screenshot(phone, 'payments-phone-ru');
+
+      await phone.getByLabel('Язык').selectOption('en');
+      await phone.getByRole('heading', { name: 'Payments', level: 1 }).waitFor();
+      await phone.reload();
+      await phone.getByRole('heading', { name: 'Payments', level: 1 }).waitFor();
+      assert.equal(await phone.locator('html').getAttribute('lang'), 'en');
+      await phone.context().close();
+    });
+
+    test('by keyboard: a tab, a payment opened with Enter, closed with Escape', async () => {
+      await page.goto(`${cab.url}/cabinet/statistics?${period}`);
+      const tab = page.getByRole('link', { name: 'Payments' });
+      await tab.focus();
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/\/cabinet\/payments\?start=2026-11-20&end=2026-11-30$/); // the period goes along
+      await page.goto(`${cab.url}/cabinet/payments?${period}&status=success`);
+      const link = page.getByRole('link', { name: String(cab.payments.impay.id), exact: true });
+      await link.focus();
+      await page.keyboard.press('Enter');
+      const dialog = page.getByRole('dialog', { name: `Payment ${cab.payments.impay.id}` });
+      await dialog.getByTestId('payment-facts').waitFor();
+      assert.ok(
+        await dialog.evaluate((d) => d.contains(d.ownerDocument.activeElement)),
+        'the focus is in the dialog',
+      );
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+      assert.equal(await page.evaluate('document.activeElement?.textContent'), String(cab.payments.impay.id));
+    });
+
     test('the registry exports to XLSX with its progress', async (t) => {
       const probe = await page.evaluate(
         async () => (await fetch('/export/payments/all/?type=xlsx&start=2026-11-20&end=2026-11-20')).status,
@@ -230,7 +281,8 @@ for (const flavor of await testFlavors()) {
         t.skip('the streamed export (/export/payments/all/) is not on this branch');
         return;
       }
-      await page.goto(`${cab.url}/cabinet/payments?${period}&status=success`);
+      // the paid ones, one of them partly refunded above
+      await page.goto(`${cab.url}/cabinet/payments?${period}&status=success,partially_refunded`);
       await page
         .getByTestId('registry-summary')
         .getByText(/^4 payments\./)
@@ -245,6 +297,37 @@ for (const flavor of await testFlavors()) {
       assert.match(status, new RegExp(`^Saved ${file.suggestedFilename()}: 4 rows, \\d+ KB\\.$`));
       assert.ok(statSync(path).size > 0);
       await cab.screenshot(page, 'payments-export');
+    });
+  });
+
+  describe(`the cabinet's login when rate-limited, in Chromium on ${flavor}`, { skip }, () => {
+    let cab: CabinetHarness;
+    before(async () => {
+      cab = await startCabinet(flavor, {
+        config: { cabinetLoginLimits: { perLogin: 2, perAddress: 0, windowMs: 60_000 } },
+      });
+    });
+    after(async () => {
+      await cab?.close();
+    });
+
+    test('says how long to wait, and keeps the button off until then', async () => {
+      const page = await cab.newPage();
+      await page.goto(`${cab.url}/cabinet/`);
+      await page.getByLabel('Login', { exact: true }).fill(cab.clerk.login);
+      const password = page.getByLabel('Password', { exact: true });
+      const submit = page.getByRole('button', { name: 'Sign in' });
+      for (let i = 0; i < 2; i++) {
+        await password.fill(`wrong-${i}`);
+        await submit.click();
+        await page.getByRole('alert').filter({ hasText: 'Wrong login or password.' }).waitFor();
+      }
+      await password.fill(cab.clerk.password);
+      await submit.click();
+      const alert = page.getByRole('alert').filter({ hasText: /Too many attempts\. Try again in \d+ s\./ });
+      await alert.waitFor();
+      assert.equal(await submit.isDisabled(), true);
+      await cab.screenshot(page, 'login-rate-limited');
     });
   });
 }

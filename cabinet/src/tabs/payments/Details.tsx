@@ -24,10 +24,19 @@ export function Details({ paymentId, onClose }: { paymentId: string; onClose: ()
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;
+    const opener = document.activeElement;
     if (dialog && !dialog.open) dialog.showModal();
-    // closed by leaving the address (Esc and the button navigate; the dialog follows)
-    return () => dialog?.close();
-  }, []);
+    // closed by leaving the address (Esc and the button navigate; the dialog follows): the
+    // focus goes back to what opened it, or to the payment's row if that was redrawn
+    return () => {
+      dialog?.close();
+      const back =
+        opener instanceof HTMLElement && opener.isConnected
+          ? opener
+          : document.querySelector<HTMLElement>(`[data-payment-link="${paymentId}"]`);
+      back?.focus();
+    };
+  }, [paymentId]);
   return (
     <dialog
       ref={ref}

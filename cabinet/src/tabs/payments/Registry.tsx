@@ -57,7 +57,11 @@ export function Registry({ filter, systems }: { filter: PaymentFilter; systems: 
         cell: ({ row }) => {
           const p = row.original.payment;
           return p ? (
-            <Link to={{ pathname: `/payments/${p.id}`, search: location.search }} className="payment-link">
+            <Link
+              to={{ pathname: `/payments/${p.id}`, search: location.search }}
+              className="payment-link"
+              data-payment-link={p.id}
+            >
               {p.id}
             </Link>
           ) : (

@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import {
   Bar,
   BarChart,
@@ -70,6 +71,22 @@ export function PerDayChart({
   );
 }
 
+/** True on a narrow screen (a phone held upright), following the window as it changes. */
+function useNarrow(): boolean {
+  const query = '(max-width: 640px)';
+  const [narrow, setNarrow] = useState(() => window.matchMedia(query).matches);
+  useEffect(() => {
+    const list = window.matchMedia(query);
+    const update = () => setNarrow(list.matches);
+    list.addEventListener('change', update);
+    return () => list.removeEventListener('change', update);
+  }, []);
+  return narrow;
+}
+
+/** A long name cut to `max` characters for an axis (the table beside the chart has it whole). */
+const cut = (name: string, max: number) => (name.length > max ? `${name.slice(0, max - 1)}…` : name);
+
 /** Money received per payment system (1.2): one bar each. */
 export function BySystemChart({
   rows,
@@ -78,6 +95,7 @@ export function BySystemChart({
   rows: { name: string; value: number }[];
   language: string;
 }) {
+  const narrow = useNarrow();
   return (
     <BarChart
       style={chartStyle}
@@ -88,7 +106,12 @@ export function BySystemChart({
     >
       <CartesianGrid strokeDasharray="3 3" horizontal={false} />
       <XAxis type="number" tickFormatter={(v: number) => formatChartAmount(v, language)} />
-      <YAxis type="category" dataKey="name" width="auto" />
+      <YAxis
+        type="category"
+        dataKey="name"
+        width={narrow ? 112 : 'auto'}
+        tickFormatter={(name: string) => (narrow ? cut(name, 16) : name)}
+      />
       <Tooltip formatter={(v) => formatChartAmount(v, language)} />
       <Bar dataKey="value" fill={palette[0]} maxBarSize={28} isAnimationActive={false} />
     </BarChart>
