@@ -257,7 +257,28 @@ const merchantSettings: Record<
     if (!isEmailAddress(value)) return 'an e-mail address';
     return orProblem(await gateway.engine.updateMerchantSettings(id, { supportEmail: value }));
   },
+  // the organization as the cabinet shows it (PayKeeper 4.3), which the API cannot change
+  'paykeeper.shopname': async (gateway, id, value) => {
+    if (!isPlainText(value, 200)) return '1 to 200 printable characters';
+    return orProblem(await gateway.engine.updateMerchantSettings(id, { shopName: value }));
+  },
+  'paykeeper.shopdomain': async (gateway, id, value) => {
+    if (!isWebUrl(value)) return 'an http(s) URL';
+    return orProblem(await gateway.engine.updateMerchantSettings(id, { shopDomain: value }));
+  },
+  'paykeeper.legal-name': async (gateway, id, value) => {
+    if (!isPlainText(value, 200)) return '1 to 200 printable characters';
+    return orProblem(await gateway.engine.updateMerchantSettings(id, { legalName: value }));
+  },
+  'paykeeper.contract': async (gateway, id, value) => {
+    if (!isPlainText(value, 64)) return '1 to 64 printable characters';
+    return orProblem(await gateway.engine.updateMerchantSettings(id, { contractNumber: value }));
+  },
 };
+
+/** A name shown in the cabinet: not blank, bounded, no control characters. */
+const isPlainText = (value: string, max: number) =>
+  value.trim() !== '' && value.length <= max && !/\p{Cc}/u.test(value);
 
 const isWebUrl = (value: string): boolean => {
   if (value.length > 2048) return false;
@@ -284,6 +305,10 @@ Names:
   paykeeper.informer-type post|email   a signed form to the URL, or an e-mail
   paykeeper.informer-seed SEED     signs the informer's key (the next notification on)
   paykeeper.support-email ADDRESS  where the e-mail informer writes
+  paykeeper.shopname NAME          the shop's name in the cabinet (default: the merchant's name)
+  paykeeper.shopdomain URL         the shop's site
+  paykeeper.legal-name NAME        the organization's legal name
+  paykeeper.contract NUMBER        the contract number (PayKeeper's paykeeper_id)
 ${databaseHelp}`,
   options: { ...databaseOption },
   positionals: true,
@@ -332,6 +357,7 @@ Names (second form):
   paykeeper.informer-type post|email   a signed form to the URL, or an e-mail
   paykeeper.informer-seed SEED     signs the informer's key (the next notification on)
   paykeeper.support-email ADDRESS  where the e-mail informer writes
+  paykeeper.shopname, .shopdomain, .legal-name, .contract   the organization in the cabinet
 ${databaseHelp}`,
   options: {
     ...databaseOption,

@@ -38,7 +38,7 @@ import type { InformerForm } from './wire.ts';
 /** The event the e-mail informer's rows carry on the shared `email` channel. */
 export const informerEmailEvent = 'paykeeper.informer';
 
-export const isPaidNow = (name: string, p: Payment) =>
+const isPaidNow = (name: string, p: Payment) =>
   (p.flow === 'charge' && name === 'payment.captured') ||
   (p.flow === 'hold' && name === 'payment.authorized');
 
@@ -60,7 +60,7 @@ type FactsPayload = {
   heldAt: number | null;
 };
 
-export function factsOf(p: Payment): FactsPayload {
+function factsOf(p: Payment): FactsPayload {
   const paidAt = (p.paidAt ?? p.updatedAt).getTime();
   return {
     id: p.id.toString(),
@@ -188,7 +188,20 @@ export function informerEmail(f: InformerForm, to: string, orgName: string, at: 
  * facts become an e-mail on the `email` channel (its own retries and log); this row is done
  * once the e-mail is queued. No informer set: nothing is sent, and the row says so.
  */
-export function informerHandler(host: DialectHost): DeliveryHandler {
+export function informerHandler(
+  host: DialectHost,
+  /** Runs once the informer has done its part (report mailing, reports.ts); a throw retries the row. */
+  onInformed?: (merchantId: bigint, facts: InformerFacts) => Promise<unknown>,
+): DeliveryHandler {
+  const inform = informOnce(host);
+  return async (job, signal) => {
+    const result = await inform(job, signal);
+    if (result.delivered && onInformed) await onInformed(job.merchantId, factsOfPayload(job.payload));
+    return result;
+  };
+}
+
+function informOnce(host: DialectHost): DeliveryHandler {
   const { engine } = host;
   return async (job, signal): Promise<DeliveryResult> => {
     const facts = factsOfPayload(job.payload);

@@ -1,34 +1,23 @@
-import { emailNotification, newMessageId } from '../../delivery/email/index.ts';
-import type { DeliveryHandler, DeliveryResult } from '../../delivery/worker.ts';
-import type { Notifier } from '../../engine/outbox/notify.ts';
+import { emailChannel, emailNotification, newMessageId } from '../../delivery/email/index.ts';
 import type { DialectHost } from '../dialect.ts';
 import type { InformerFacts } from './documents.ts';
 import { informerForm } from './documents.ts';
-import { emailLines, escapeHtml, factsOf, factsOfPayload, isPaidNow } from './informer.ts';
+import { emailLines, escapeHtml } from './informer.ts';
 
 /**
  * Report mailing (spec 4.6, 5.3, 5.4): every address on the organization's list hears of each
- * accepted payment, "Принят платёж №… на сумму …", by e-mail through the `email` channel, so
- * over the organization's own SMTP server when it set one (runtime.ts), with the channel's
- * retries and delivery log.
+ * accepted PayKeeper payment, "Принят платёж №… на сумму …", by e-mail through the `email`
+ * channel, so over the organization's own SMTP server when it set one (runtime.ts), with the
+ * channel's retries and delivery log.
  *
- * The payment's transaction queues one row on `report.paykeeper` with the facts (as the
- * informer does, for PayKeeper's payments, once paid); its handler reads the list when it
- * runs and queues one e-mail per address in one INSERT. So an address added before the
- * report goes out receives it, and a list emptied meanwhile sends nothing.
+ * When: once the payment's informer has done its part (the merchant accepted the POST, the
+ * informer e-mail was queued, or no informer is set), as the informer handler reports
+ * success; the list is read then. A payment is reported once: a redelivery (`repeatcnt`)
+ * finds its reports queued already. The e-mails of one payment are queued in one INSERT.
  */
 
-export const reportChannel = 'report.paykeeper';
 /** The event of the report e-mails on the `email` channel. */
 export const reportEmailEvent = 'paykeeper.report';
-
-export const reportNotifier: Notifier = (event) => {
-  if (event.type !== 'payment') return [];
-  const { payment } = event;
-  if (payment.origin !== 'paykeeper' || !isPaidNow(event.name, payment)) return [];
-  return [{ channel: reportChannel, payload: factsOf(payment) }];
-};
-
 /** The report's message: the payment's facts (no informer key), the same lines in both parts. */
 export function reportEmail(facts: InformerFacts, to: string, orgName: string, at: Date) {
   const { key: _key, ...form } = informerForm(facts, '');
@@ -47,22 +36,29 @@ export function reportEmail(facts: InformerFacts, to: string, orgName: string, a
   });
 }
 
-export function reportHandler(host: DialectHost): DeliveryHandler {
+/** Queues the payment's report to every address on the list, unless queued before; how many. */
+export async function queueReports(
+  host: DialectHost,
+  merchantId: bigint,
+  facts: InformerFacts,
+): Promise<number> {
   const { engine } = host;
-  return async (job): Promise<DeliveryResult> => {
-    const facts = factsOfPayload(job.payload);
-    const merchant = await engine.getMerchant(job.merchantId);
-    if (!merchant) return { delivered: false, permanent: true, error: 'no such merchant' };
-    const addresses = await engine.listReportEmails(job.merchantId);
-    if (addresses.length === 0)
-      return { delivered: true, nothingSent: true, error: 'no report e-mails set: nothing sent' };
-    const at = host.now();
-    const ids = await engine.queueNotifications({
-      merchantId: job.merchantId,
-      paymentId: facts.id,
-      event: reportEmailEvent,
-      notifications: addresses.map((a) => reportEmail(facts, a.email, merchant.name, at)),
-    });
-    return { delivered: true, responseBody: `${ids.length} report e-mail(s) queued` };
-  };
+  const addresses = await engine.listReportEmails(merchantId);
+  if (addresses.length === 0) return 0;
+  const before = await engine.paymentNotices({
+    merchantId,
+    sources: [{ channel: emailChannel, event: reportEmailEvent }],
+    paymentIds: [facts.id],
+  });
+  if (before.has(facts.id)) return 0;
+  const merchant = await engine.getMerchant(merchantId);
+  if (!merchant) return 0;
+  const at = host.now();
+  const ids = await engine.queueNotifications({
+    merchantId,
+    paymentId: facts.id,
+    event: reportEmailEvent,
+    notifications: addresses.map((a) => reportEmail(facts, a.email, merchant.name, at)),
+  });
+  return ids.length;
 }

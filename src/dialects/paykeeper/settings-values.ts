@@ -135,3 +135,20 @@ export function parseSetting(name: SettingName, value: string): Result<SettingCh
     }
   }
 }
+
+/**
+ * Where the payer returns after paying a PayKeeper payment: the order's own
+ * `user_result_callback` for both outcomes, else the organization's `success_url` / `fail_url`
+ * (5.1) as they are when the payment is made.
+ */
+export function pkReturnUrls(
+  settings: MerchantSettings,
+  userResultCallback: string | null | undefined,
+): { success?: string; fail?: string } | undefined {
+  if (userResultCallback) return { success: userResultCallback, fail: userResultCallback };
+  const url = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  const success = url(settings.successUrl);
+  const fail = url(settings.failUrl);
+  if (!success && !fail) return undefined;
+  return { ...(success && { success }), ...(fail && { fail }) };
+}

@@ -6,7 +6,9 @@ import { createEmailDelivery } from '../../../src/delivery/email/index.ts';
 import { organizationRouteOf } from '../../../src/delivery/email/organization-route.ts';
 import { routeFromUrl } from '../../../src/delivery/email/smtp.ts';
 import { reportEmailEvent } from '../../../src/dialects/paykeeper/reports.ts';
+import { createEngine } from '../../../src/engine/engine.ts';
 import { Secret } from '../../../src/security/secret.ts';
+import { newMasterKey, Vault } from '../../../src/security/vault.ts';
 import { buildApp } from '../../../src/web/app.ts';
 import { testFlavors } from '../../helpers/databases.ts';
 import { paid } from '../../helpers/fixtures.ts';
@@ -180,6 +182,11 @@ for (const flavor of await testFlavors()) {
         ['delivered', 'delivered'],
       );
 
+      // the informer sent again (2.9) does not report the payment again
+      await change('/change/payment/repeatcnt/', { id: String(p.id) });
+      await deliverAll();
+      assert.equal(ownSmtp.messages().length, 2, 'reported once');
+
       // one address removed: the next payment reaches the other only; the gateway's server
       // once the organization stops using its own
       const list = (await get(app, shop, '/info/organization/reportemails/')).json();
@@ -196,6 +203,33 @@ for (const flavor of await testFlavors()) {
       await paid(gw.engine, shop.merchantId, { amountMinor: 500n, externalId: `other-${flavor}` });
       await deliverAll();
       assert.equal(gatewaySmtp.messages().length + ownSmtp.messages().length, 0);
+    });
+
+    // last: the gateway's own engine has only the old key afterwards
+    it('the SMTP password and the seed survive a master key rotation', async () => {
+      await setting('smtp_password', 'ротация-1');
+      await setting('informer_seed', 'seed before rotation');
+      const t1 = gw.config.keyring.keys.get('t1');
+      assert.ok(t1);
+      const t2 = newMasterKey();
+      const both = createEngine({
+        ...gw.engine.deps,
+        vault: new Vault({
+          activeKeyId: 't2',
+          keys: new Map([
+            ['t1', t1],
+            ['t2', t2],
+          ]),
+        }),
+      });
+      await both.rotateKeys();
+      const onlyT2 = createEngine({
+        ...gw.engine.deps,
+        vault: new Vault({ activeKeyId: 't2', keys: new Map([['t2', t2]]) }),
+      });
+      const secrets = await onlyT2.organizationSecrets(shop.merchantId);
+      assert.equal(secrets.smtpPassword?.reveal(), 'ротация-1');
+      assert.equal(secrets.informerSeed?.reveal(), 'seed before rotation');
     });
   });
 }

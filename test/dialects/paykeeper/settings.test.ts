@@ -251,6 +251,43 @@ for (const flavor of await testFlavors()) {
       ok(await change(shop, '/change/organization/setting/', { name: 'informer_type', value: 'post' }));
     });
 
+    it('success_url and fail_url are where the payer of the next invoice returns, unless it names its own', async () => {
+      const returnsOf = async (fields: Record<string, string>) => {
+        const res = await change(shop, '/change/invoice/preview/', { pay_amount: '10', ...fields });
+        const invoice = await gw.engine.getInvoice({ id: res.json().invoice_id }, shop.merchantId);
+        assert.ok(invoice);
+        return (await gw.engine.getPayment({ id: invoice.paymentId }, shop.merchantId))?.returnUrls;
+      };
+      ok(
+        await change(shop, '/change/organization/setting/', {
+          name: 'success_url',
+          value: 'https://shop.ru/ok',
+        }),
+      );
+      ok(
+        await change(shop, '/change/organization/setting/', {
+          name: 'fail_url',
+          value: 'https://shop.ru/fail',
+        }),
+      );
+      assert.deepEqual(await returnsOf({}), { success: 'https://shop.ru/ok', fail: 'https://shop.ru/fail' });
+      assert.deepEqual(await returnsOf({ user_result_callback: 'https://shop.ru/cb' }), {
+        success: 'https://shop.ru/cb',
+        fail: 'https://shop.ru/cb',
+      });
+      ok(
+        await change(shop, '/change/organization/setting/', {
+          name: 'success_url',
+          value: 'https://shop.ru/ok2',
+        }),
+      );
+      assert.equal(
+        (await returnsOf({}))?.success,
+        'https://shop.ru/ok2',
+        'the change applies to the next one',
+      );
+    });
+
     it('5.1 refusals: unknown name, no value, bad values, each in its words', async () => {
       const url = '/change/organization/setting/';
       failed(await change(shop, url, { name: 'shopname', value: 'x' }), 'Неизвестный параметр настроек.');
