@@ -156,6 +156,24 @@ for (const flavor of await testFlavors()) {
       await theirs.close();
     });
 
+    test('speaks Russian: the invoice form and the settings, checked in Russian too', async () => {
+      const page = await cab.logIn(cab.admin, { locale: 'ru-RU' });
+      await page.goto(`${cab.url}/cabinet/invoices/new`);
+      await page.getByRole('heading', { name: 'Новый счёт' }).waitFor();
+      await page.getByLabel('Сумма, ₽').fill('0');
+      await page.getByRole('button', { name: 'Показать счёт' }).click();
+      await page.getByText('Сумма должна быть больше нуля.').waitFor();
+      await cab.screenshot(page, 'invoices-new-ru');
+      await page.goto(`${cab.url}/cabinet/settings`);
+      await page.getByRole('heading', { name: 'Пользователи' }).waitFor();
+      const smtp = page.getByTestId('settings-smtp');
+      await smtp.getByLabel('Отправлять через мой SMTP-сервер').check();
+      await smtp.getByLabel('Порт').fill('99999');
+      await smtp.getByRole('button', { name: 'Сохранить' }).click();
+      await smtp.getByText('Порт — число от 1 до 65535.').waitFor();
+      await cab.screenshot(page, 'settings-ru');
+    });
+
     test('a clerk sees the organization, and no administrator settings', async () => {
       const page = await cab.logIn(cab.clerk);
       await page.goto(`${cab.url}/cabinet/settings`);
