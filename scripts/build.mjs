@@ -10,6 +10,9 @@
 //
 // The new build is written beside dist/ and swapped in whole, so a failed build leaves the
 // previous one and a running server never sees a half-written folder.
+//
+// The merchant cabinet (cabinet/, a React SPA) is built by Vite into cabinet/dist/ the same
+// way: with dist/, when stale, and swapped in whole. A production install (no Vite) skips it.
 import { spawnSync } from 'node:child_process';
 import {
   cpSync,
@@ -24,7 +27,8 @@ import {
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { staleness, stampName } from './freshness.mjs';
+import { writeCompressedTwins } from './compress.mjs';
+import { cabinetStaleness, staleness, stampName } from './freshness.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -82,11 +86,68 @@ export function build(base = root) {
   rmSync(old, { recursive: true, force: true });
 }
 
-/** Builds unless dist/ is up to date; returns why it built, or undefined. */
+function viteCli(base) {
+  try {
+    const manifest = createRequire(join(base, 'package.json')).resolve('vite/package.json');
+    return join(manifest, '..', 'bin', 'vite.js');
+  } catch {
+    throw new Error('vite is not installed: the cabinet build needs the dev dependencies (npm ci)');
+  }
+}
+
+const viteInstalled = (base) => {
+  try {
+    viteCli(base);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Builds cabinet/dist/ with Vite (cabinet/vite.config.ts); nothing where there is no cabinet/. */
+export function buildCabinet(base = root) {
+  const cabinet = join(base, 'cabinet');
+  if (!existsSync(join(cabinet, 'src'))) return;
+  const started = new Date();
+  const next = join(cabinet, `.dist-next-${process.pid}`);
+  const old = join(cabinet, `.dist-old-${process.pid}`);
+  rmSync(next, { recursive: true, force: true });
+  const vite = spawnSync(
+    process.execPath,
+    [viteCli(base), 'build', cabinet, '--outDir', next, '--emptyOutDir', '--logLevel', 'warn'],
+    { cwd: base, stdio: 'inherit' },
+  );
+  if (vite.status !== 0) {
+    rmSync(next, { recursive: true, force: true });
+    throw new Error(`vite failed (exit ${vite.status ?? vite.signal}); cabinet/dist/ is left as it was`);
+  }
+  writeCompressedTwins(next); // served pre-compressed (web/cabinet.ts)
+  const stamp = join(next, stampName);
+  writeFileSync(stamp, `${started.toISOString()}\n`);
+  utimesSync(stamp, started, started);
+  const dist = join(cabinet, 'dist');
+  if (existsSync(dist)) renameSync(dist, old);
+  renameSync(next, dist);
+  rmSync(old, { recursive: true, force: true });
+}
+
+/** Builds what is not up to date (dist/, cabinet/dist/); returns why it built, or undefined. */
 export function buildIfStale(base = root) {
-  const reason = staleness(base);
-  if (reason) build(base);
-  return reason;
+  const reasons = [];
+  const server = staleness(base);
+  if (server) {
+    build(base);
+    reasons.push(server);
+  }
+  const cabinet = cabinetStaleness(base);
+  // Without Vite (a production install) the gateway still runs; /cabinet/ says it is not built.
+  if (cabinet && !viteInstalled(base))
+    console.error(`kopek: Vite is not installed: cabinet/dist/ was not rebuilt (${cabinet})`);
+  else if (cabinet) {
+    buildCabinet(base);
+    reasons.push(`cabinet: ${cabinet}`);
+  }
+  return reasons.length ? reasons.join('; ') : undefined;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
@@ -99,7 +160,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       console.error('kopek: TypeScript is not installed (production install): dist/ was not built');
       reason = undefined;
     } else if (process.argv.includes('--if-stale')) reason = buildIfStale();
-    else build();
+    else {
+      build();
+      if (!process.argv.includes('--prepare') || viteInstalled(root)) buildCabinet();
+      else console.error('kopek: Vite is not installed (production install): cabinet/dist/ was not built');
+    }
     if (reason)
       console.error(`kopek: built dist/ (${reason}) in ${Math.round(performance.now() - started)} ms`);
   } catch (error) {

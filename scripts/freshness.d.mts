@@ -3,3 +3,6 @@ export declare const buildInputs: string[];
 export declare const stampName: string;
 export declare function newestInput(root: string): { path: string; mtimeMs: number };
 export declare function staleness(root: string): string | undefined;
+export declare const cabinetBuildInputs: string[];
+export declare function newestCabinetInput(root: string): { path: string; mtimeMs: number };
+export declare function cabinetStaleness(root: string): string | undefined;

@@ -46,3 +46,39 @@ export function staleness(root) {
   const newest = newestInput(root);
   return newest.mtimeMs > statSync(stamp).mtimeMs ? `${newest.path} changed since the build` : undefined;
 }
+
+// ---- the cabinet (cabinet/ → cabinet/dist/, built by Vite) ----
+
+/** What the cabinet's build reads besides cabinet/ itself. */
+export const cabinetBuildInputs = ['package-lock.json', 'scripts/build.mjs'];
+
+/** The newest input of the cabinet: every file and folder under cabinet/ but its build output. */
+export function newestCabinetInput(root) {
+  let newest = { path: '', mtimeMs: 0 };
+  const consider = (path) => {
+    const { mtimeMs } = statSync(join(root, path));
+    if (mtimeMs > newest.mtimeMs) newest = { path, mtimeMs };
+  };
+  const walk = (dir) => {
+    consider(dir);
+    for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
+      if (dir === 'cabinet' && (entry.name === 'dist' || entry.name.startsWith('.'))) continue;
+      if (entry.name === 'node_modules') continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else consider(path);
+    }
+  };
+  walk('cabinet');
+  for (const path of cabinetBuildInputs) if (existsSync(join(root, path))) consider(path);
+  return newest;
+}
+
+/** Why cabinet/dist/ must be rebuilt, or undefined: as `staleness`, for the cabinet. */
+export function cabinetStaleness(root) {
+  if (!existsSync(join(root, 'cabinet', 'src'))) return undefined;
+  const stamp = join(root, 'cabinet', 'dist', stampName);
+  if (!existsSync(stamp)) return 'no build in cabinet/dist/';
+  const newest = newestCabinetInput(root);
+  return newest.mtimeMs > statSync(stamp).mtimeMs ? `${newest.path} changed since the build` : undefined;
+}

@@ -35,6 +35,25 @@ export type Config = {
   callbacksAllowPrivate?: boolean;
   /** Requests to a public (browser-key) API per minute; `publicApiLimitsDefault` where unset. */
   publicApiLimits?: PublicApiLimits;
+  /** Cabinet login attempts per login and per client address; `cabinetLoginLimitsDefault` where unset. */
+  cabinetLoginLimits?: CabinetLoginLimits;
+  /** The cabinet's built files (web/cabinet.ts); cabinet/dist/ of the install where unset. */
+  cabinetDist?: string;
+};
+
+/** Login attempts at the cabinet (each counted, right or wrong, before the password is checked). */
+export type CabinetLoginLimits = {
+  /** For one login, from anywhere, per window; 0: no bound. Slows guessing one user's password. */
+  perLogin: number;
+  /** From one client address, whatever the login, per window; 0: no bound. Slows trying many logins. */
+  perAddress: number;
+  windowMs: number;
+};
+
+export const cabinetLoginLimitsDefault: CabinetLoginLimits = {
+  perLogin: 10,
+  perAddress: 50,
+  windowMs: 15 * 60_000,
 };
 
 export type PublicApiLimits = {
@@ -174,6 +193,11 @@ export function loadSettings(overrides: Overrides = {}): Settings {
         'PUBLIC_API_RATE_PER_MERCHANT',
         publicApiLimitsDefault.perMerchantPerMinute,
       ),
+    },
+    cabinetLoginLimits: {
+      perLogin: intEnv('CABINET_LOGIN_RATE_PER_LOGIN', cabinetLoginLimitsDefault.perLogin),
+      perAddress: intEnv('CABINET_LOGIN_RATE_PER_ADDRESS', cabinetLoginLimitsDefault.perAddress),
+      windowMs: cabinetLoginLimitsDefault.windowMs,
     },
     callbacksAllowPrivate: parseAllowPrivate(
       process.env.CALLBACKS_ALLOW_PRIVATE,

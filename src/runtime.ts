@@ -146,6 +146,7 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
     ['verification hold release', () => engine.releaseVerificationHolds()],
     ['stranded test outcomes', () => engine.finishTestOutcomes()],
     ['ended rate-limit windows', () => engine.pruneRateLimits()],
+    ['ended cabinet sessions', () => engine.pruneSessions()],
   ];
   const tick = async () => {
     for (const [chore, run] of chores) {

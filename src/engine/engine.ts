@@ -80,6 +80,7 @@ import { createPayout, getPayout, listPayouts } from './payouts/payouts.ts';
 import { hitRateLimit, pruneRateLimits } from './rate-limits/rate-limits.ts';
 import { recordReceipt } from './receipts/receipts.ts';
 import { listRefunds, listRefundsOf, refundPayment } from './refunds/refunds.ts';
+import { closeSession, openSession, pruneSessions, resumeSession } from './sessions/sessions.ts';
 import { rebuildStats, statistics } from './stats/stats.ts';
 import { statsFollowPayment } from './stats/store.ts';
 
@@ -211,6 +212,11 @@ export function createEngine(given: EngineDeps) {
     // request limits shared by all processes
     hitRateLimit: bind(deps, hitRateLimit),
     pruneRateLimits: bind(deps, pruneRateLimits),
+    // the merchant cabinet's login sessions
+    openSession: bind(deps, openSession),
+    resumeSession: bind(deps, resumeSession),
+    closeSession: bind(deps, closeSession),
+    pruneSessions: bind(deps, pruneSessions),
   };
 }
 

@@ -381,6 +381,7 @@ export interface DB {
   user_refund_days: UserRefundDayTable;
   receipts: ReceiptTable;
   payment_http_log: PaymentHttpLogTable;
+  cabinet_sessions: CabinetSessionTable;
   form_fields: FormFieldTable;
   report_emails: ReportEmailTable;
 }
@@ -435,6 +436,28 @@ export interface BeneficiaryTable {
   updated_at: Int;
 }
 export type BeneficiaryRow = Selectable<BeneficiaryTable>;
+
+type IntOrNull = ColumnType<bigint | null, bigint | number | null | undefined, bigint | number | null>;
+
+/** The merchant cabinet's login sessions (0017): the token's SHA-256 only, never the token. */
+export interface CabinetSessionTable {
+  id: Id;
+  token_hash: string;
+  merchant_id: Int;
+  /** null: the merchant's PayKeeper credential (its login in `login`). */
+  user_id: IntOrNull;
+  login: string;
+  /** The credential's stamp at login; a session whose user's stamp changed is over. */
+  stamp: string;
+  created_at: Int;
+  last_seen_at: Int;
+  expires_at: Int;
+  revoked_at: IntOrNull;
+  ip: string;
+  user_agent: string;
+  prev_visit_at: IntOrNull;
+  prev_visit_ip: string | null;
+}
 
 /** A payment form field as the organization changed it (0015, PayKeeper 4.5/5.2). */
 export interface FormFieldTable {

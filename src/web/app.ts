@@ -12,6 +12,7 @@ import { type HttpLimits, httpLimitsDefault } from '../config.ts';
 import type { DialectModule } from '../dialects/dialect.ts';
 import { limits } from '../domain/limits.ts';
 import type { Gateway } from '../runtime.ts';
+import { cabinet } from './cabinet.ts';
 import { inboxView } from './dev-inbox.ts';
 import { metricsOf } from './metrics.ts';
 import { pageFrameworkError, pagePrefixes, paymentPages } from './pages/plugin.ts';
@@ -70,6 +71,7 @@ export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
   if (inbox) await app.register(inboxView, { prefix: inboxPath, inbox });
   await app.register(paymentPages, { gateway });
   for (const dialect of gateway.dialects) await app.register(dialect.plugin, { gateway });
+  await app.register(cabinet, { dist: gateway.config.cabinetDist });
 
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ error: 'not_found', path: req.url.split('?')[0] }),

@@ -5,6 +5,7 @@ import { accountSlot, parseBasic } from '../kit/auth.ts';
 import { deriveKey, previousKeys } from '../kit/keys.ts';
 import { printPkDay, startOfPkDay } from './dates.ts';
 import type { PkUser } from './route.ts';
+import { authenticateSession, sessionTokenOf } from './session-auth.ts';
 import { deriveTokenKey, isSecurityTokenValid, securityToken } from './sign.ts';
 
 /**
@@ -20,7 +21,12 @@ export const accountOf = accounts.get;
 
 /** Bad or missing credentials: HTTP 401, the only status PayKeeper answers with other than 200. */
 export class PkUnauthorized extends Error {
-  constructor() {
+  /**
+   * `challenge`: answer with `WWW-Authenticate: Basic`. Not to the cabinet's own calls (a
+   * session cookie and no Authorization): a browser would pop up its Basic login dialog over
+   * the app when a session has ended, where the app should show its own login screen.
+   */
+  constructor(readonly challenge = true) {
     super('unauthorized');
     this.name = 'PkUnauthorized';
   }
@@ -68,12 +74,20 @@ export async function authenticateBasic(host: DialectHost, req: FastifyRequest):
   };
 }
 
-/** The onRequest hook of every authenticated route: sets the account, or throws 401. */
+/**
+ * The onRequest hook of every authenticated route: sets the account, or throws 401. Basic
+ * credentials when the request sends an Authorization header (a wrong one is refused, not
+ * passed over); else the cabinet's session cookie (session-auth.ts).
+ */
 export const basicAuth =
   (host: DialectHost) =>
   async (req: FastifyRequest): Promise<void> => {
-    const account = await authenticateBasic(host, req);
-    if (!account) throw new PkUnauthorized();
+    const account =
+      req.headers.authorization !== undefined
+        ? await authenticateBasic(host, req)
+        : await authenticateSession(host, req);
+    if (!account)
+      throw new PkUnauthorized(req.headers.authorization !== undefined || sessionTokenOf(req) === null);
     accounts.set(req, account);
   };
 

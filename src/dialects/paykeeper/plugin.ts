@@ -30,7 +30,11 @@ const failure = (http: number, fail: PkFail, headers?: Record<string, string>): 
 export function renderFailure(error: unknown, req: FastifyRequest): Rendered {
   if (error instanceof PkFailure) return failure(200, error.fail);
   if (error instanceof PkUnauthorized)
-    return failure(401, pkDialectFail.unauthorized, { 'www-authenticate': 'Basic realm="PayKeeper"' });
+    return failure(
+      401,
+      pkDialectFail.unauthorized,
+      error.challenge ? { 'www-authenticate': 'Basic realm="PayKeeper"' } : undefined,
+    );
   const status = (error as { statusCode?: unknown }).statusCode;
   // Fastify's own refusals (a body too large, a malformed URL): the caller's fault, told as such
   if (typeof status === 'number' && status >= 400 && status < 500)

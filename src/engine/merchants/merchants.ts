@@ -570,6 +570,13 @@ export type VerifiedUser = User & {
   visitAt: Date | null;
 };
 
+/** The hash an unknown login's password is checked against (made once, of a random password). */
+let absentHash: Promise<string> | undefined;
+const absentUserHash = (): Promise<string> => {
+  absentHash ??= hashPassword(newSecret(16));
+  return absentHash;
+};
+
 export async function verifyUser(
   deps: EngineDeps,
   login: string,
@@ -581,7 +588,12 @@ export async function verifyUser(
     .where('login', '=', login)
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
-  if (!row || !(await verifyPassword(password, row.password_hash))) return null;
+  // an unknown login costs the same scrypt as a wrong password, so timing tells neither apart
+  if (!row) {
+    await verifyPassword(password, await absentUserHash());
+    return null;
+  }
+  if (!(await verifyPassword(password, row.password_hash))) return null;
   return {
     id: row.id,
     merchantId: row.merchant_id,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Currency } from '../../domain/currency.ts';
 import type { FeeSchedule } from '../../domain/fees.ts';
 import type { ServiceRow } from '../../store/schema.ts';
@@ -54,6 +55,8 @@ export type MerchantCredentials = {
   paykeeper: { login: string; password: string; informer_seed: string; form_secret: string };
   impay: { login: string; key: string; callback_key: string };
   paymega: { account_id: string; secret_key: string; public_key: string };
+  /** The demo merchant's cabinet administrator (cli/start-up.ts), kept with the demo's credentials. */
+  cabinet?: { login: string; password: string };
 };
 
 export type Dialect = 'paykeeper' | 'impay' | 'paymega';
@@ -85,6 +88,12 @@ export const toService = (row: ServiceRow): Service => ({
   enabled: row.enabled === 1n,
 });
 
+/** The merchant's PayKeeper credential's stamp: changes when its API password does. */
+export const credentialStampOf = (row: { verifier: string | null }): string =>
+  createHash('sha256')
+    .update(`credential:${row.verifier ?? ''}`)
+    .digest('hex')
+    .slice(0, 32);
 /** Refund rights of a cabinet user (PayKeeper 4.7): allowed at all, and how many a Moscow day (null: no limit). */
 export type RefundRights = { allowed: boolean; perDay: number | null };
 

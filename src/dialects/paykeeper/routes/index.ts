@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { DialectHost } from '../../dialect.ts';
+import { registerCabinetSession } from '../cabinet-session.ts';
 import { registerPkRoutes } from '../plugin.ts';
 import type { PkRoute } from '../route.ts';
 import { createFormRoutes } from './create-form.ts';
@@ -29,4 +30,5 @@ export const pkRoutes: readonly PkRoute[] = [...apiRoutes, ...openApiRoutes(apiR
 /** The PayKeeper dialect at the root paths the spec uses, registered by web/app.ts. */
 export const paykeeperPlugin: FastifyPluginAsync<{ gateway: DialectHost }> = async (app, { gateway }) => {
   await registerPkRoutes(app, gateway, pkRoutes);
+  await registerCabinetSession(app, gateway);
 };
