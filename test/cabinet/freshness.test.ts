@@ -6,9 +6,10 @@ import { after, describe, test } from 'node:test';
 import { cabinetStaleness, stampName } from '../../scripts/freshness.mjs';
 
 /** When `npm start` / `npm test` rebuild cabinet/dist/ (scripts/freshness.mjs). */
+
 const made: string[] = [];
-const tempDir = () => {
-  const dir = tempDir();
+const tempDir = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'kopek-cabinet-fresh-'));
   made.push(dir);
   return dir;
 };
