@@ -19,7 +19,6 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
-  readFileSync,
   renameSync,
   rmSync,
   utimesSync,
@@ -28,7 +27,7 @@ import {
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { brotliCompressSync, gzipSync, constants as zlib } from 'node:zlib';
+import { writeCompressedTwins } from './compress.mjs';
 import { cabinetStaleness, staleness, stampName } from './freshness.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -105,33 +104,6 @@ const viteInstalled = (base) => {
   }
 };
 
-/** Files worth compressing ahead: text, and big enough that the saving beats a second file. */
-const compressible = /\.(?:js|mjs|css|html|svg|json|txt|map)$/;
-const compressMinBytes = 1024;
-
-/**
- * The `.br` and `.gz` twins of the build's text files, written once here at the highest
- * levels so that the server (web/cabinet.ts, preCompressed) sends them without compressing
- * per request.
- */
-function writeCompressedTwins(dir) {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) writeCompressedTwins(path);
-    else if (compressible.test(entry.name)) {
-      const data = readFileSync(path);
-      if (data.length < compressMinBytes) continue;
-      writeFileSync(
-        `${path}.br`,
-        brotliCompressSync(data, {
-          params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: data.length },
-        }),
-      );
-      writeFileSync(`${path}.gz`, gzipSync(data, { level: 9 }));
-    }
-  }
-}
-
 /** Builds cabinet/dist/ with Vite (cabinet/vite.config.ts); nothing where there is no cabinet/. */
 export function buildCabinet(base = root) {
   const cabinet = join(base, 'cabinet');
@@ -151,7 +123,7 @@ export function buildCabinet(base = root) {
     rmSync(next, { recursive: true, force: true });
     throw new Error(`vite failed (exit ${vite.status ?? vite.signal}); cabinet/dist/ is left as it was`);
   }
-  writeCompressedTwins(next);
+  writeCompressedTwins(next); // served pre-compressed (web/cabinet.ts)
   const stamp = join(next, stampName);
   writeFileSync(stamp, `${started.toISOString()}\n`);
   utimesSync(stamp, started, started);

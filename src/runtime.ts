@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { SimulatorBank } from './acquiring/simulator.ts';
 import type { Config } from './config.ts';
 import { coreCallbackHandler } from './delivery/core-callback.ts';
+import { organizationRoutes } from './delivery/email/organization-route.ts';
 import type { EmailSetup } from './delivery/email/setup.ts';
 import { setCallbackTargetPolicy } from './delivery/outgoing.ts';
 import { type DeliveryHandler, DeliveryWorker, linearBackoff, type RetryPolicy } from './delivery/worker.ts';
@@ -107,7 +108,17 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
   const handlers = new Map<string, DeliveryHandler>([
     ['callback.core', coreCallbackHandler(engine)],
     ...dialects.flatMap((d) => [...(d.handlers?.(parts) ?? [])]),
-    ...(options.email ? [[options.email.delivery.channel, options.email.delivery.handler] as const] : []),
+    // e-mail goes over the organization's own SMTP server when it set one (read at each send)
+    ...(options.email
+      ? [
+          [
+            options.email.delivery.channel,
+            options.email.delivery.handlerWith(
+              organizationRoutes(engine.merchantSmtp, options.email.delivery.route),
+            ),
+          ] as const,
+        ]
+      : []),
     ...(options.handlers ?? []),
   ]);
   const policies = new Map(dialects.flatMap((d) => [...(d.retryPolicies ?? [])]));

@@ -73,6 +73,7 @@ function banner(gateway: Gateway, creds: MerchantCredentials | null): string {
     `  Health        ${publicUrl}/healthz`,
     `  Metrics       ${gateway.config.metrics ? `http://${hostPort(gateway.config.metrics)}/metrics` : 'off'}`,
     `  Payment page  ${publicUrl}/pay/<payment id>`,
+    `  Cabinet       ${publicUrl}/cabinet/  (the merchant cabinet; a cabinet user's login, or the PayKeeper login)`,
     ...gateway.dialects.flatMap((d) => d.endpoints?.(publicUrl) ?? []).map((line) => `  ${line}`),
     gateway.email?.inbox
       ? `  E-mail inbox  ${publicUrl}/dev/inbox/  (catch-all SMTP ${gateway.email.inbox.url}; loopback clients only; set SMTP_URL to send for real)`
@@ -85,6 +86,11 @@ function banner(gateway: Gateway, creds: MerchantCredentials | null): string {
       `  PayKeeper  login ${creds.paykeeper.login}  password ${creds.paykeeper.password}  informer seed ${creds.paykeeper.informer_seed}  form secret ${creds.paykeeper.form_secret ?? '-'}`,
       `  ImPay      X-Login ${creds.impay.login}  key ${creds.impay.key}  callback key ${creds.impay.callback_key}`,
       `  Paymega    account ${creds.paymega.account_id}  secret ${creds.paymega.secret_key}  public key ${creds.paymega.public_key}`,
+      ...(creds.cabinet
+        ? [
+            `  Cabinet    ${publicUrl}/cabinet/  login ${creds.cabinet.login}  password ${creds.cabinet.password}`,
+          ]
+        : []),
       '',
       'Test card 4111 1111 1111 1111, any future expiry, CVC 123. More test cards in README.md.',
     );
@@ -108,7 +114,9 @@ Environment: PUBLIC_URL, KOPEK_MASTER_KEYS, KOPEK_DATA_DIR, LOG_LEVEL, CONNECTOR
 KOPEK_WORKERS=0 (serve HTTP only; run workers elsewhere), SMTP_URL and SMTP_FROM (e-mail;
 without SMTP_URL a catch-all SMTP server on loopback keeps it, shown at /dev/inbox/), METRICS_HOST and METRICS_PORT
 (/metrics listener, default 127.0.0.1:9464, off to disable), HTTP_REQUEST_TIMEOUT_MS,
-HTTP_HEADERS_TIMEOUT_MS, HTTP_KEEP_ALIVE_TIMEOUT_MS, HTTP_CONNECTIONS_PER_ADDRESS_MAX.`,
+HTTP_HEADERS_TIMEOUT_MS, HTTP_KEEP_ALIVE_TIMEOUT_MS, HTTP_CONNECTIONS_PER_ADDRESS_MAX,
+CABINET_LOGIN_RATE_PER_LOGIN and CABINET_LOGIN_RATE_PER_ADDRESS (cabinet login attempts per 15
+minutes; 10 and 50 by default, 0 for no bound).`,
   options: { ...databaseOption, port: { type: 'string', short: 'p' }, host: { type: 'string' } },
   async run(values) {
     const settings = loadSettings(overrides(values));
@@ -249,7 +257,28 @@ const merchantSettings: Record<
     if (!isEmailAddress(value)) return 'an e-mail address';
     return orProblem(await gateway.engine.updateMerchantSettings(id, { supportEmail: value }));
   },
+  // the organization as the cabinet shows it (PayKeeper 4.3), which the API cannot change
+  'paykeeper.shopname': async (gateway, id, value) => {
+    if (!isPlainText(value, 200)) return '1 to 200 printable characters';
+    return orProblem(await gateway.engine.updateMerchantSettings(id, { shopName: value }));
+  },
+  'paykeeper.shopdomain': async (gateway, id, value) => {
+    if (!isWebUrl(value)) return 'an http(s) URL';
+    return orProblem(await gateway.engine.updateMerchantSettings(id, { shopDomain: value }));
+  },
+  'paykeeper.legal-name': async (gateway, id, value) => {
+    if (!isPlainText(value, 200)) return '1 to 200 printable characters';
+    return orProblem(await gateway.engine.updateMerchantSettings(id, { legalName: value }));
+  },
+  'paykeeper.contract': async (gateway, id, value) => {
+    if (!isPlainText(value, 64)) return '1 to 64 printable characters';
+    return orProblem(await gateway.engine.updateMerchantSettings(id, { contractNumber: value }));
+  },
 };
+
+/** A name shown in the cabinet: not blank, bounded, no control characters. */
+const isPlainText = (value: string, max: number) =>
+  value.trim() !== '' && value.length <= max && !/\p{Cc}/u.test(value);
 
 const isWebUrl = (value: string): boolean => {
   if (value.length > 2048) return false;
@@ -276,6 +305,10 @@ Names:
   paykeeper.informer-type post|email   a signed form to the URL, or an e-mail
   paykeeper.informer-seed SEED     signs the informer's key (the next notification on)
   paykeeper.support-email ADDRESS  where the e-mail informer writes
+  paykeeper.shopname NAME          the shop's name in the cabinet (default: the merchant's name)
+  paykeeper.shopdomain URL         the shop's site
+  paykeeper.legal-name NAME        the organization's legal name
+  paykeeper.contract NUMBER        the contract number (PayKeeper's paykeeper_id)
 ${databaseHelp}`,
   options: { ...databaseOption },
   positionals: true,
@@ -324,6 +357,7 @@ Names (second form):
   paykeeper.informer-type post|email   a signed form to the URL, or an e-mail
   paykeeper.informer-seed SEED     signs the informer's key (the next notification on)
   paykeeper.support-email ADDRESS  where the e-mail informer writes
+  paykeeper.shopname, .shopdomain, .legal-name, .contract   the organization in the cabinet
 ${databaseHelp}`,
   options: {
     ...databaseOption,

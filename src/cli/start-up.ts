@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Settings } from '../config.ts';
+import { newSecret } from '../domain/ids.ts';
 import type { MerchantCredentials } from '../engine/merchants/view.ts';
 import { type Gateway, type GatewayOptions, openGateway } from '../runtime.ts';
 import { openDatabase } from '../store/database.ts';
@@ -52,9 +53,32 @@ export function demoMerchant(dataDir: string) {
     if ((await gateway.engine.listMerchants()).length === 0) {
       const made = await gateway.engine.createMerchant({ name: 'Demo shop' });
       if (!made.ok) return null;
-      writeFileSync(demoFile(dataDir), `${JSON.stringify(made.value, null, 2)}\n`, { mode: 0o600 });
-      return made.value;
+      const creds = { ...made.value, cabinet: await demoCabinetUser(gateway, BigInt(made.value.id)) };
+      writeFileSync(demoFile(dataDir), `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
+      return creds;
     }
-    return existsSync(demoFile(dataDir)) ? JSON.parse(readFileSync(demoFile(dataDir), 'utf8')) : null;
+    if (!existsSync(demoFile(dataDir))) return null;
+    const kept: MerchantCredentials = JSON.parse(readFileSync(demoFile(dataDir), 'utf8'));
+    if (kept.cabinet) return kept;
+    // a demo made before the cabinet: its administrator now, once
+    const cabinet = await demoCabinetUser(gateway, BigInt(kept.id));
+    if (!cabinet) return kept;
+    const creds = { ...kept, cabinet };
+    writeFileSync(demoFile(dataDir), `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
+    return creds;
   };
+}
+
+/** The demo merchant's cabinet administrator, `demo` with a random password; undefined if the login is taken. */
+async function demoCabinetUser(gateway: Gateway, merchantId: bigint) {
+  const login = 'demo';
+  const password = newSecret(12);
+  const made = await gateway.engine.createUser({
+    merchantId,
+    login,
+    password,
+    role: 'admin',
+    refunds: { allowed: true, perDay: null },
+  });
+  return made.ok ? { login, password } : undefined;
 }

@@ -40,6 +40,8 @@ import {
   listMerchants,
   listServices,
   merchantAuth,
+  merchantSmtp,
+  organizationSecrets,
   setDialectSecret,
   setInformerSeed,
   setMerchantStatus,
@@ -47,8 +49,21 @@ import {
   updateMerchantSettings,
   verifyUser,
 } from './merchants/merchants.ts';
+import {
+  addReportEmail,
+  changeFormField,
+  deleteReportEmail,
+  listFormFields,
+  listReportEmails,
+} from './merchants/organization.ts';
+import { deleteUser, lastVisit, listUsers, noteUserVisit, updateUser, userStamp } from './merchants/users.ts';
 import { hasLaterNotification, listDeliveries } from './outbox/deliveries.ts';
-import { paymentNotices, queueNotification, redeliver } from './outbox/payment-notices.ts';
+import {
+  paymentNotices,
+  queueNotification,
+  queueNotifications,
+  redeliver,
+} from './outbox/payment-notices.ts';
 import { authenticateThreeDs, continueThreeDs, payWithCard } from './payments/authorize.ts';
 import { applyAuthOutcome } from './payments/authorize-ops.ts';
 import { listPaymentRequests, logPaymentRequest } from './payments/http-log.ts';
@@ -108,6 +123,20 @@ export function createEngine(given: EngineDeps) {
     verifyUser: bind(deps, verifyUser),
     listServices: bind(deps, listServices),
     setServiceFee: bind(deps, setServiceFee),
+    // organization settings and users (PayKeeper 4–5)
+    merchantSmtp: bind(deps, merchantSmtp),
+    organizationSecrets: bind(deps, organizationSecrets),
+    listReportEmails: bind(deps, listReportEmails),
+    addReportEmail: bind(deps, addReportEmail),
+    deleteReportEmail: bind(deps, deleteReportEmail),
+    listFormFields: bind(deps, listFormFields),
+    changeFormField: bind(deps, changeFormField),
+    listUsers: bind(deps, listUsers),
+    updateUser: bind(deps, updateUser),
+    deleteUser: bind(deps, deleteUser),
+    userStamp: bind(deps, userStamp),
+    noteUserVisit: bind(deps, noteUserVisit),
+    lastVisit: bind(deps, lastVisit),
     // payments
     createPayment: bind(deps, createPayment),
     getPayment: bind(deps, getPayment),
@@ -172,6 +201,7 @@ export function createEngine(given: EngineDeps) {
     paymentNotices: bind(deps, paymentNotices),
     redeliver: bind(deps, redeliver),
     queueNotification: bind(deps, queueNotification),
+    queueNotifications: bind(deps, queueNotifications),
     // background repairs
     expireDue: bind(deps, expireDue),
     expireIfDue: bind(deps, expireIfDue),

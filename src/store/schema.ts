@@ -55,6 +55,14 @@ export interface UserTable {
   /** PayKeeper refund rights (0012): allowed at all (0/1), and how many a Moscow day (null: no limit). */
   refunds_allowed: ColumnType<bigint, bigint | number | undefined, bigint | number>;
   refunds_per_day: ColumnType<bigint | null, bigint | number | null | undefined, bigint | number | null>;
+  /** 0015: renewed by every change and the deletion; with the password hash, the credential stamp. */
+  stamp: ColumnType<string | null, string | null | undefined, string | null>;
+  deleted_at: ColumnType<bigint | null, bigint | number | null | undefined, bigint | number | null>;
+  /** 0015: this Moscow day's first visit, and the visit before it (PayKeeper 4.2). */
+  visit_at: ColumnType<bigint | null, bigint | number | null | undefined, bigint | number | null>;
+  visit_ip: ColumnType<string | null, string | null | undefined, string | null>;
+  prev_visit_at: ColumnType<bigint | null, bigint | number | null | undefined, bigint | number | null>;
+  prev_visit_ip: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ServiceTable {
@@ -374,6 +382,8 @@ export interface DB {
   receipts: ReceiptTable;
   payment_http_log: PaymentHttpLogTable;
   cabinet_sessions: CabinetSessionTable;
+  form_fields: FormFieldTable;
+  report_emails: ReportEmailTable;
 }
 
 /** Requests counted per key and fixed window, shared by every process (0011). */
@@ -447,4 +457,27 @@ export interface CabinetSessionTable {
   user_agent: string;
   prev_visit_at: IntOrNull;
   prev_visit_ip: string | null;
+}
+
+/** A payment form field as the organization changed it (0015, PayKeeper 4.5/5.2). */
+export interface FormFieldTable {
+  merchant_id: Int;
+  pk_name: string;
+  displayed_name: string;
+  placeholder: string;
+  required: Int;
+  enabled: Int;
+  type: string;
+  sort_order: Int;
+  updated_at: Int;
+}
+
+/** An address that receives reports of accepted payments (0015, PayKeeper 4.6/5.3/5.4). */
+export interface ReportEmailTable {
+  id: Id;
+  merchant_id: Int;
+  email: string;
+  /** The address lower-cased: one address once per merchant. */
+  email_key: string;
+  created_at: Int;
 }

@@ -207,6 +207,31 @@ for (const flavor of await testFlavors()) {
       assert.equal(wrongBasic.statusCode, 401);
     });
 
+    it("an ended session's 401 carries no Basic challenge (no browser dialog over the app)", async () => {
+      const cookie = cookieOf(await logIn(app, admin));
+      await app.inject({ method: 'DELETE', url: '/cabinet/api/session', headers: withCookie(cookie) });
+      const ended = await app.inject({
+        method: 'GET',
+        url: '/info/settings/token/',
+        headers: withCookie(cookie),
+      });
+      assert.equal(ended.statusCode, 401);
+      assert.equal(ended.headers['www-authenticate'], undefined);
+      const bare = await app.inject({ method: 'GET', url: '/info/settings/token/' });
+      assert.equal(bare.headers['www-authenticate'], 'Basic realm="PayKeeper"');
+    });
+
+    it('a new login from a browser holding a session ends the old one', async () => {
+      const old = cookieOf(await logIn(app, admin));
+      const fresh = cookieOf(await logIn(app, clerk, withCookie(old)));
+      const check = async (cookie: string) =>
+        (
+          await app.inject({ method: 'GET', url: '/cabinet/api/session', headers: withCookie(cookie) })
+        ).json();
+      assert.equal((await check(old)).error, 'unauthorized');
+      assert.equal((await check(fresh)).user.login, clerk.login);
+    });
+
     it('the merchant PayKeeper credential logs in too, as the administrator', async () => {
       const res = await logIn(app, { login: pk.login, password: pk.password });
       assert.equal(res.statusCode, 200, res.body);
@@ -276,7 +301,7 @@ for (const flavor of await testFlavors()) {
       const temp = { login: 'cab-temp', password: 'temp-password-1' };
       const user = unwrap(await gw.engine.createUser({ merchantId: pk.merchantId, ...temp, role: 'admin' }));
       const cookie = cookieOf(await logIn(app, temp));
-      await gw.database.db.deleteFrom('users').where('id', '=', user.id).execute();
+      unwrap(await gw.engine.deleteUser(pk.merchantId, user.id));
       const res = await app.inject({
         method: 'GET',
         url: '/cabinet/api/session',
@@ -306,6 +331,56 @@ for (const flavor of await testFlavors()) {
       }
       gw.clock.advance(sessionLimits.lifetimeMs - elapsed);
       assert.equal(await check(used), 401);
+    });
+    it('a user row removed outright ends the session too', async () => {
+      const other = { login: 'cab-temp2', password: 'temp-password-2' };
+      const gone = unwrap(await gw.engine.createUser({ merchantId: pk.merchantId, ...other, role: 'admin' }));
+      const cookie = cookieOf(await logIn(app, other));
+      await gw.database.db.deleteFrom('users').where('id', '=', gone.id).execute();
+      const res = await app.inject({
+        method: 'GET',
+        url: '/cabinet/api/session',
+        headers: withCookie(cookie),
+      });
+      assert.equal(res.statusCode, 401);
+    });
+
+    it("a change of the user's rights through the settings (updateUser) ends the session", async () => {
+      const temp = { login: 'cab-rights', password: 'rights-password-1' };
+      const user = unwrap(await gw.engine.createUser({ merchantId: pk.merchantId, ...temp, role: 'admin' }));
+      const cookie = cookieOf(await logIn(app, temp));
+      unwrap(await gw.engine.updateUser(pk.merchantId, user.id, { role: 'operator' }));
+      const res = await app.inject({
+        method: 'GET',
+        url: '/cabinet/api/session',
+        headers: withCookie(cookie),
+      });
+      assert.equal(res.statusCode, 401);
+      const again = await logIn(app, temp);
+      assert.equal(again.json().user.admin, false);
+    });
+
+    it("a session's requests note the day's visit for PayKeeper 4.2", async () => {
+      const temp = { login: 'cab-visits', password: 'visits-password-1' };
+      unwrap(await gw.engine.createUser({ merchantId: pk.merchantId, ...temp, role: 'operator' }));
+      const first = await logIn(app, temp);
+      assert.equal(first.statusCode, 200);
+      gw.clock.advance(24 * 3_600_000);
+      const second = cookieOf(await logIn(app, temp));
+      const visit = await app.inject({
+        method: 'GET',
+        url: '/info/user/lastvisit/',
+        headers: withCookie(second),
+      });
+      assert.equal(visit.statusCode, 200, visit.body);
+      // yesterday's login was noted as that day's visit, and 4.2 shows it today
+      assert.equal(visit.json().ip, '127.0.0.1');
+      const yesterday = new Date(gw.clock.ms - 24 * 3_600_000);
+      const moscow = new Date(yesterday.getTime() + 3 * 3_600_000)
+        .toISOString()
+        .slice(0, 19)
+        .replace('T', ' ');
+      assert.equal(visit.json().datetime, moscow);
     });
   });
 

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import type { Config } from '../../src/config.ts';
+import type { EmailSetup } from '../../src/delivery/email/setup.ts';
 import type { DeliveryHandler, RetryPolicy } from '../../src/delivery/worker.ts';
 import type { Notifier } from '../../src/engine/outbox/notify.ts';
 import { createLogger } from '../../src/log.ts';
@@ -30,6 +31,8 @@ export async function testGateway(
     retryPolicy?: (channel: string) => RetryPolicy;
     config?: Partial<Config>;
     poolSize?: number;
+    /** E-mail as `serve` wires it (the organization's own SMTP route included). */
+    email?: EmailSetup;
   } = {},
 ): Promise<TestGateway> {
   const db = await openTestDatabase(flavor, { poolSize: options.poolSize });
@@ -72,6 +75,7 @@ export async function testGateway(
     notifiers: options.notifiers,
     handlers: options.handlers,
     retryPolicy: options.retryPolicy,
+    email: options.email,
   });
   const close = gateway.close;
   return Object.assign(gateway, {

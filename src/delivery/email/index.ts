@@ -16,6 +16,8 @@ export type EmailDelivery = {
   retryPolicy: RetryPolicy;
   /** The gateway's route, as parsed from the URL. */
   route: SmtpRoute;
+  /** The same handler, looking each organization's own route up with `routeFor` (runtime.ts). */
+  handlerWith(routeFor: (merchantId: bigint) => Promise<SmtpRoute | undefined>): DeliveryHandler;
 };
 
 /**
@@ -37,15 +39,13 @@ export function createEmailDelivery(options: {
   log?: Logger;
 }): EmailDelivery {
   const route = routeFromUrl(options.smtpUrl, options.from);
+  const handlerWith = (routeFor: typeof options.routeFor) =>
+    emailHandler({ route, routeFor, timeoutMs: options.timeoutMs, log: options.log });
   return {
     channel: emailChannel,
-    handler: emailHandler({
-      route,
-      routeFor: options.routeFor,
-      timeoutMs: options.timeoutMs,
-      log: options.log,
-    }),
+    handler: handlerWith(options.routeFor),
     retryPolicy: options.retryPolicy ?? emailRetryPolicy,
     route,
+    handlerWith,
   };
 }

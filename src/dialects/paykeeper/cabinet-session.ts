@@ -8,6 +8,7 @@ import { printPkDatetime } from './dates.ts';
 import {
   authenticateSession,
   clearSessionCookie,
+  noteDailyVisit,
   pkUserOf,
   sessionTokenOf,
   setSessionCookie,
@@ -121,6 +122,9 @@ async function logIn(host: DialectHost, req: FastifyRequest, reply: FastifyReply
       message: `Too many login attempts; try again in ${wait} s.`,
       retryAfter: wait,
     });
+  // a login from a browser that still holds a session ends that one: one live session a login
+  const held = sessionTokenOf(req);
+  if (held !== null) await host.engine.closeSession(held);
   const who = await proven(host, given.login, given.password);
   if (!who) {
     req.log.info({ login: given.login, ip: req.ip }, 'cabinet: login refused');
@@ -136,6 +140,7 @@ async function logIn(host: DialectHost, req: FastifyRequest, reply: FastifyReply
     }));
   if (!merchant || !opened) return sendFailure(reply, badCredentials);
   req.log.info({ login: who.login, merchant: merchant.id.toString(), ip: req.ip }, 'cabinet: logged in');
+  await noteDailyVisit(host, req, opened.session);
   return reply
     .header('set-cookie', setSessionCookie(host, opened.token))
     .header('cache-control', 'no-store')

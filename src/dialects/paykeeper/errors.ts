@@ -124,6 +124,15 @@ export const pkFieldTexts = {
   not_a_field_type: 'Недопустимый тип поля.',
   not_an_informer_type: 'Режим информера может быть post или email.',
   not_a_port: 'Порт должен быть числом от 1 до 65535.',
+  // settings and users (spec 4–5)
+  not_a_host: 'Некорректный адрес SMTP сервера.',
+  not_on_off: 'Значение должно быть on, off, true или false.',
+  not_a_secret: 'Значение должно содержать от 1 до 200 печатных символов.',
+  not_a_button_list: 'Список кнопок должен состоять из значений вида bank.method.',
+  not_a_login: 'Логин должен содержать от 3 до 64 символов: латинские буквы, цифры, . _ @ -.',
+  not_a_password: 'Пароль должен содержать не менее 8 символов.',
+  not_a_refund_count: 'Количество возвратов должно быть целым числом от 0 до 1000000.',
+  too_many_report_emails: 'В списке рассылки слишком много адресов.',
 } as const;
 export type PkFieldProblem = keyof typeof pkFieldTexts;
 

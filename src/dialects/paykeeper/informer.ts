@@ -143,10 +143,10 @@ export const informerRetryPolicy: RetryPolicy = {
 export const informerEmailOf = (s: MerchantSettings): string | null =>
   textOf(s.supportEmail) ?? textOf(s.notificationEmail);
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The form's fields as labelled lines: the same facts in the text and the HTML part. */
-const emailLines = (f: InformerForm): [string, string][] => [
+export const emailLines = (f: InformerForm): [string, string][] => [
   ['Номер платежа (id)', f.id],
   ['Сумма (sum)', f.sum],
   ['Плательщик (clientid)', f.clientid],
@@ -188,7 +188,20 @@ export function informerEmail(f: InformerForm, to: string, orgName: string, at: 
  * facts become an e-mail on the `email` channel (its own retries and log); this row is done
  * once the e-mail is queued. No informer set: nothing is sent, and the row says so.
  */
-export function informerHandler(host: DialectHost): DeliveryHandler {
+export function informerHandler(
+  host: DialectHost,
+  /** Runs once the informer has done its part (report mailing, reports.ts); a throw retries the row. */
+  onInformed?: (merchantId: bigint, facts: InformerFacts) => Promise<unknown>,
+): DeliveryHandler {
+  const inform = informOnce(host);
+  return async (job, signal) => {
+    const result = await inform(job, signal);
+    if (result.delivered && onInformed) await onInformed(job.merchantId, factsOfPayload(job.payload));
+    return result;
+  };
+}
+
+function informOnce(host: DialectHost): DeliveryHandler {
   const { engine } = host;
   return async (job, signal): Promise<DeliveryResult> => {
     const facts = factsOfPayload(job.payload);

@@ -7,6 +7,7 @@ import { type Rendered, sendJson, sendRendered } from '../kit/render.ts';
 import { accountOf, basicAuth, isTokenValid, PkUnauthorized } from './auth.ts';
 import { badTokenFail, type PkFail, pkDialectFail } from './errors.ts';
 import { PkFailure, type PkRoute, textParam } from './route.ts';
+import { pkOperations } from './wire.ts';
 
 /**
  * PayKeeper's HTTP conventions for every route (route.ts): bodies as PHP reads them (forms,
@@ -29,7 +30,11 @@ const failure = (http: number, fail: PkFail, headers?: Record<string, string>): 
 export function renderFailure(error: unknown, req: FastifyRequest): Rendered {
   if (error instanceof PkFailure) return failure(200, error.fail);
   if (error instanceof PkUnauthorized)
-    return failure(401, pkDialectFail.unauthorized, { 'www-authenticate': 'Basic realm="PayKeeper"' });
+    return failure(
+      401,
+      pkDialectFail.unauthorized,
+      error.challenge ? { 'www-authenticate': 'Basic realm="PayKeeper"' } : undefined,
+    );
   const status = (error as { statusCode?: unknown }).statusCode;
   // Fastify's own refusals (a body too large, a malformed URL): the caller's fault, told as such
   if (typeof status === 'number' && status >= 400 && status < 500)
@@ -88,6 +93,10 @@ const answer = (reply: FastifyReply, document: unknown) => {
   return sendJson(reply, 200, document, php);
 };
 
+/** wire.ts's `pkOperations` says once which operations are an administrator's (spec 4–5). */
+const adminOnlyInWire = (route: PkRoute): boolean =>
+  pkOperations.some((op) => op.adminOnly && op.method === route.method && op.path === route.path);
+
 /** One route on its scope, at its path with and without the trailing slash. */
 function addRoute(app: FastifyInstance, host: DialectHost, route: PkRoute, relative: string): void {
   const urls = relative.endsWith('/') && relative !== '/' ? [relative, relative.slice(0, -1)] : [relative];
@@ -107,7 +116,8 @@ function addRoute(app: FastifyInstance, host: DialectHost, route: PkRoute, relat
       onRequest: basicAuth(host),
       handler: async (req, reply) => {
         const { merchant, user } = accountOf(req);
-        if (route.adminOnly && !user.admin) throw new PkFailure(pkDialectFail.admin_only);
+        if ((route.adminOnly || adminOnlyInWire(route)) && !user.admin)
+          throw new PkFailure(pkDialectFail.admin_only);
         const params = paramsOf(req);
         if (
           route.method === 'POST' &&

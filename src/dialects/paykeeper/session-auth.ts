@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Merchant } from '../../engine/merchants/view.ts';
 import type { CabinetSession } from '../../engine/sessions/view.ts';
 import type { DialectHost } from '../dialect.ts';
+import { printPkDay, startOfPkDay } from './dates.ts';
 import type { PkUser } from './route.ts';
 
 /**
@@ -82,5 +83,18 @@ export async function authenticateSession(
   if (!session) return null;
   const merchant = await host.engine.getMerchant(session.merchantId);
   if (!merchant) return null;
+  await noteDailyVisit(host, req, session);
   return { merchant, user: pkUserOf(session), session };
+}
+
+/**
+ * PayKeeper 4.2 counts a cabinet user's first request of each Moscow day as the day's visit
+ * (as auth.ts does for Basic): a session's requests count the same.
+ */
+export async function noteDailyVisit(host: DialectHost, req: FastifyRequest, session: CabinetSession) {
+  const { holder } = session;
+  if (holder.kind !== 'user') return;
+  const dayStart = startOfPkDay(printPkDay(host.now())).getTime();
+  if (holder.visitAt === null || holder.visitAt.getTime() < dayStart)
+    await host.engine.noteUserVisit(holder.userId, req.ip, dayStart);
 }

@@ -9,17 +9,20 @@ import {
   hashPassword,
   verifyPassword,
 } from '../../security/passwords.ts';
+import { Secret } from '../../security/secret.ts';
 import type { MerchantRow } from '../../store/schema.ts';
 import { inTransaction } from '../../store/transaction.ts';
 import type { EngineDeps } from '../context.ts';
+import { credentialStamp, loginTaken, newStamp, refundRightsOf } from './user-store.ts';
 import {
   type Dialect,
   type Merchant,
   type MerchantCredentials,
   type MerchantSettings,
+  type RefundRights,
   type Service,
   toService,
-  userStampOf,
+  type User,
 } from './view.ts';
 
 /** The service catalogue every new merchant starts with; fees are edited per merchant. */
@@ -202,23 +205,125 @@ export async function listMerchants(deps: EngineDeps): Promise<Merchant[]> {
   return rows.map(toMerchant);
 }
 
+/** Secrets set with the settings, sealed by the vault (bound to the merchant and their purpose). */
+export type SettingsSecrets = {
+  /** PayKeeper's informer seed: the PayKeeper credential's `secret`. */
+  informerSeed?: string;
+  /** The organization's SMTP password: the `smtp` credential's `secret`. */
+  smtpPassword?: string;
+};
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: secrets are typed by hand and must not carry them
+const controls = /[\u0000-\u001F\u007F]/;
+const secretProblem = (field: string, value: string): EngineError | null =>
+  value.length === 0 || value.length > 200 || controls.test(value)
+    ? engineError('invalid_argument', { field, detail: '1 to 200 printable characters' })
+    : null;
+
+/**
+ * The one writer of a merchant's settings: merges `patch` into them and seals `secrets`, in
+ * one transaction. Whatever reads settings reads them when it acts (the informer when it
+ * sends, the mailer for each e-mail), so a change applies to the next notification.
+ */
 export async function updateMerchantSettings(
   deps: EngineDeps,
   id: bigint,
   patch: MerchantSettings,
+  secrets: SettingsSecrets = {},
 ): Promise<Result<Merchant, EngineError>> {
+  const problem =
+    (secrets.informerSeed === undefined ? null : secretProblem('informer_seed', secrets.informerSeed)) ??
+    (secrets.smtpPassword === undefined ? null : secretProblem('smtp_password', secrets.smtpPassword));
+  if (problem) return fail(problem);
+  const { vault } = deps;
   return inTransaction(deps.database, async (trx) => {
     const row = await trx.selectFrom('merchants').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) return fail(engineError('merchant_not_found'));
     const settings = { ...JSON.parse(row.settings), ...patch };
+    const now = deps.now().getTime();
     const updated = await trx
       .updateTable('merchants')
-      .set({ settings: JSON.stringify(settings), updated_at: deps.now().getTime() })
+      .set({ settings: JSON.stringify(settings), updated_at: now })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
+    if (secrets.informerSeed !== undefined)
+      await trx
+        .updateTable('credentials')
+        .set({ secret: vault.seal(secrets.informerSeed, `${id}:paykeeper`) })
+        .where('merchant_id', '=', id)
+        .where('dialect', '=', 'paykeeper')
+        .execute();
+    if (secrets.smtpPassword !== undefined) {
+      // key rotation re-seals every credential's secret under `${merchant}:${dialect}`
+      const sealed = vault.seal(secrets.smtpPassword, `${id}:smtp`);
+      await trx
+        .insertInto('credentials')
+        .values({
+          merchant_id: id,
+          dialect: 'smtp',
+          login: id.toString(),
+          verifier: null,
+          secret: sealed,
+          secret2: null,
+          public_key: null,
+          created_at: now,
+        })
+        .onConflict((oc) => oc.columns(['dialect', 'login']).doUpdateSet({ secret: sealed }))
+        .execute();
+    }
     return ok(toMerchant(updated));
   });
+}
+
+/** The organization's own SMTP server, when it uses one and has named a host (read at every send). */
+export type MerchantSmtp = {
+  host: string;
+  port: number | null;
+  user: string | null;
+  password: Secret<string> | null;
+};
+
+export async function merchantSmtp(deps: EngineDeps, merchantId: bigint): Promise<MerchantSmtp | null> {
+  const merchant = await getMerchant(deps, merchantId);
+  const s = merchant?.settings;
+  if (s?.smtpUseCustom !== true || typeof s.smtpHost !== 'string' || s.smtpHost === '') return null;
+  const password = await smtpPasswordOf(deps, merchantId);
+  return {
+    host: s.smtpHost,
+    port: typeof s.smtpPort === 'number' ? s.smtpPort : null,
+    user: typeof s.smtpUser === 'string' && s.smtpUser !== '' ? s.smtpUser : null,
+    password: password === null ? null : new Secret(password),
+  };
+}
+
+async function smtpPasswordOf(deps: EngineDeps, merchantId: bigint): Promise<string | null> {
+  const row = await deps.database.db
+    .selectFrom('credentials')
+    .select('secret')
+    .where('dialect', '=', 'smtp')
+    .where('merchant_id', '=', merchantId)
+    .executeTakeFirst();
+  return row?.secret ? deps.vault.open(row.secret, `${merchantId}:smtp`) : null;
+}
+
+/** The organization's secrets in clear, for its administrator's settings page (PayKeeper 4.3). */
+export async function organizationSecrets(
+  deps: EngineDeps,
+  merchantId: bigint,
+): Promise<{ informerSeed: Secret<string> | null; smtpPassword: Secret<string> | null }> {
+  const row = await deps.database.db
+    .selectFrom('credentials')
+    .select('secret')
+    .where('dialect', '=', 'paykeeper')
+    .where('merchant_id', '=', merchantId)
+    .executeTakeFirst();
+  const seed = row?.secret ? deps.vault.open(row.secret, `${merchantId}:paykeeper`) : null;
+  const password = await smtpPasswordOf(deps, merchantId);
+  return {
+    informerSeed: seed === null ? null : new Secret(seed),
+    smtpPassword: password === null ? null : new Secret(password),
+  };
 }
 
 /**
@@ -412,21 +517,7 @@ export async function setServiceFee(
 
 // ---- cabinet users ----
 
-/** Refund rights of a cabinet user (PayKeeper 4.7): allowed at all, and how many a Moscow day (null: no limit). */
-export type RefundRights = { allowed: boolean; perDay: number | null };
-
-export type User = {
-  id: bigint;
-  merchantId: bigint | null;
-  login: string;
-  role: 'admin' | 'operator';
-  refunds: RefundRights;
-};
-
-const refundRightsOf = (row: { refunds_allowed: bigint; refunds_per_day: bigint | null }): RefundRights => ({
-  allowed: row.refunds_allowed === 1n,
-  perDay: row.refunds_per_day === null ? null : Number(row.refunds_per_day),
-});
+export type { RefundRights, User } from './view.ts';
 
 export async function createUser(
   deps: EngineDeps,
@@ -444,12 +535,8 @@ export async function createUser(
   const perDay = input.refunds?.perDay ?? null;
   if (perDay !== null && (!Number.isSafeInteger(perDay) || perDay < 1 || perDay > 1_000_000))
     return fail(engineError('invalid_argument', { field: 'refunds_per_day', detail: '1 to 1000000' }));
-  const exists = await deps.database.db
-    .selectFrom('users')
-    .select('id')
-    .where('login', '=', input.login)
-    .executeTakeFirst();
-  if (exists) return fail(engineError('invalid_argument', { field: 'login', detail: 'taken' }));
+  if (await loginTaken(deps, input.login))
+    return fail(engineError('invalid_argument', { field: 'login', detail: 'taken' }));
   const row = await deps.database.db
     .insertInto('users')
     .values({
@@ -460,6 +547,7 @@ export async function createUser(
       created_at: deps.now().getTime(),
       refunds_allowed: input.refunds?.allowed ? 1 : 0,
       refunds_per_day: perDay,
+      stamp: newStamp(),
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -476,7 +564,11 @@ export async function createUser(
  * A user who proved the password. `stamp` changes whenever the password does (a digest of its
  * hash): tokens derived from it (PayKeeper's security token) die with the old password.
  */
-export type VerifiedUser = User & { stamp: string };
+export type VerifiedUser = User & {
+  stamp: string;
+  /** This Moscow day's first visit, if one was noted (`noteUserVisit`). */
+  visitAt: Date | null;
+};
 
 /** The hash an unknown login's password is checked against (made once, of a random password). */
 let absentHash: Promise<string> | undefined;
@@ -494,6 +586,7 @@ export async function verifyUser(
     .selectFrom('users')
     .selectAll()
     .where('login', '=', login)
+    .where('deleted_at', 'is', null)
     .executeTakeFirst();
   // an unknown login costs the same scrypt as a wrong password, so timing tells neither apart
   if (!row) {
@@ -501,13 +594,13 @@ export async function verifyUser(
     return null;
   }
   if (!(await verifyPassword(password, row.password_hash))) return null;
-  const stamp = userStampOf(row);
   return {
     id: row.id,
     merchantId: row.merchant_id,
     login: row.login,
     role: row.role,
     refunds: refundRightsOf(row),
-    stamp,
+    stamp: credentialStamp(row),
+    visitAt: row.visit_at === null ? null : new Date(Number(row.visit_at)),
   };
 }

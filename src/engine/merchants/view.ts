@@ -13,6 +13,29 @@ export type MerchantSettings = {
   /** Paymega: may browsers create invoices with the public key? */
   publicAccess?: boolean;
   notificationEmail?: string;
+  /** The organization as PayKeeper's 4.3 shows it (shopname falls back to the merchant's name). */
+  shopName?: string;
+  shopDomain?: string;
+  legalName?: string;
+  /** PayKeeper's `paykeeper_id`, the contract number (falls back to the merchant's id). */
+  contractNumber?: string;
+  /** The organization's address (PayKeeper `support_email`); the e-mail informer writes to it. */
+  supportEmail?: string;
+  /** The organization's own SMTP server for its e-mail (PayKeeper 5.1 `smtp_*`); the password is sealed apart. */
+  smtpUseCustom?: boolean;
+  smtpHost?: string;
+  smtpPort?: number;
+  smtpUser?: string;
+  /** Send the payer straight back to the shop (`successUrl` / `failUrl`), skipping Kopek's result pages. */
+  skipDefaultPages?: boolean;
+  successUrl?: string;
+  failUrl?: string;
+  /**
+   * The cabinet's tabs and buttons to hide (the newer settings API's `cabinet` flags) are kept
+   * one key each, `cabinet.<flag>: boolean`, so two changes at once never undo each other.
+   */
+  /** The payment buttons shown, `bank.method` (the newer settings API's `enabledbuttons`); unset: every enabled pay service. */
+  enabledButtons?: string[];
   [key: string]: unknown;
 };
 
@@ -32,6 +55,8 @@ export type MerchantCredentials = {
   paykeeper: { login: string; password: string; informer_seed: string; form_secret: string };
   impay: { login: string; key: string; callback_key: string };
   paymega: { account_id: string; secret_key: string; public_key: string };
+  /** The demo merchant's cabinet administrator (cli/start-up.ts), kept with the demo's credentials. */
+  cabinet?: { login: string; password: string };
 };
 
 export type Dialect = 'paykeeper' | 'impay' | 'paymega';
@@ -63,18 +88,19 @@ export const toService = (row: ServiceRow): Service => ({
   enabled: row.enabled === 1n,
 });
 
-/**
- * A cabinet user's credential stamp: a digest of the password's hash, so it changes whenever
- * the password does. Tokens and sessions bound to it (PayKeeper's security token, cabinet
- * sessions) end with the old password. The one definition: verifyUser and the session check
- * both read it here.
- */
-export const userStampOf = (row: { password_hash: string }): string =>
-  createHash('sha256').update(row.password_hash).digest('hex').slice(0, 32);
-
 /** The merchant's PayKeeper credential's stamp: changes when its API password does. */
 export const credentialStampOf = (row: { verifier: string | null }): string =>
   createHash('sha256')
     .update(`credential:${row.verifier ?? ''}`)
     .digest('hex')
     .slice(0, 32);
+/** Refund rights of a cabinet user (PayKeeper 4.7): allowed at all, and how many a Moscow day (null: no limit). */
+export type RefundRights = { allowed: boolean; perDay: number | null };
+
+export type User = {
+  id: bigint;
+  merchantId: bigint | null;
+  login: string;
+  role: 'admin' | 'operator';
+  refunds: RefundRights;
+};

@@ -117,3 +117,35 @@ export async function queueNotification(
     .executeTakeFirstOrThrow();
   return row.id;
 }
+
+/**
+ * Queues several notifications about a payment at once, outside its event's transaction: one
+ * INSERT, so all of them are queued or none (a fan-out retried after a crash repeats whole).
+ */
+export async function queueNotifications(
+  deps: EngineDeps,
+  q: { merchantId: bigint; paymentId: bigint; event: string; notifications: readonly Notification[] },
+): Promise<bigint[]> {
+  if (q.notifications.length === 0) return [];
+  const now = deps.now().getTime();
+  const rows = await deps.database.db
+    .insertInto('outbox')
+    .values(
+      q.notifications.map((n) => ({
+        merchant_id: q.merchantId,
+        channel: n.channel,
+        event: q.event,
+        ref_type: 'payment',
+        ref_id: q.paymentId,
+        payload: JSON.stringify(n.payload),
+        notice: 'queued',
+        attempts: 0,
+        next_attempt_at: now,
+        created_at: now,
+        updated_at: now,
+      })),
+    )
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
+}

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import type { Database } from '../../store/database.ts';
 import type { CabinetSessionTable } from '../../store/schema.ts';
-import { credentialStampOf, userStampOf } from '../merchants/view.ts';
+import { credentialStamp, refundRightsOf } from '../merchants/user-store.ts';
+import { credentialStampOf } from '../merchants/view.ts';
 import type { SessionHolder, SessionRow, Visit } from './view.ts';
 
 /** The only form of a session token that is stored or looked up. */
@@ -25,9 +26,10 @@ export async function currentHolder(
       .selectAll()
       .where('id', '=', userId)
       .where('merchant_id', '=', merchantId)
+      .where('deleted_at', 'is', null)
       .executeTakeFirst();
     if (!row) return null;
-    const stamp = userStampOf(row);
+    const stamp = credentialStamp(row);
     return {
       stamp,
       holder: {
@@ -35,11 +37,9 @@ export async function currentHolder(
         userId: row.id,
         login: row.login,
         role: row.role,
-        refunds: {
-          allowed: row.refunds_allowed === 1n,
-          perDay: row.refunds_per_day === null ? null : Number(row.refunds_per_day),
-        },
+        refunds: refundRightsOf(row),
         stamp,
+        visitAt: row.visit_at === null ? null : new Date(Number(row.visit_at)),
       },
     };
   }

@@ -28,8 +28,10 @@ export type SessionHolder =
       role: 'admin' | 'operator';
       /** PayKeeper 4.7 refund rights: allowed at all, and how many a Moscow day (null: no limit). */
       refunds: { allowed: boolean; perDay: number | null };
-      /** The user's credential stamp (merchants/view.ts userStampOf). */
+      /** The user's credential stamp (merchants/user-store.ts credentialStamp). */
       stamp: string;
+      /** This Moscow day's first visit as PayKeeper 4.2 notes it (users.visit_at), if any. */
+      visitAt: Date | null;
     }
   | { kind: 'credential'; login: string };
 

@@ -11,6 +11,7 @@ import { hardening } from './0011_hardening.ts';
 import { paykeeperRefundRights } from './0012_paykeeper_refund_rights.ts';
 import { invoiceAuthors } from './0013_invoice_authors.ts';
 import { informerIndex } from './0014_informer.ts';
+import { paykeeperSettings } from './0015_paykeeper_settings.ts';
 import { cabinetSessions } from './0017_cabinet_sessions.ts';
 
 /**
@@ -30,6 +31,7 @@ export function migrations(flavor: Flavor): Record<string, Migration> {
     '0012_paykeeper_refund_rights': paykeeperRefundRights(flavor),
     '0013_invoice_authors': invoiceAuthors(),
     '0014_informer': informerIndex(),
+    '0015_paykeeper_settings': paykeeperSettings(flavor),
     '0017_cabinet_sessions': cabinetSessions(flavor),
   };
 }

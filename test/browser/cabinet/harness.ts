@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildCabinet } from '../../../scripts/build.mjs';
 import { cabinetStaleness } from '../../../scripts/freshness.mjs';
 import type { Config } from '../../../src/config.ts';
+import type { DeliveryHandler } from '../../../src/delivery/worker.ts';
 import type { Origin, Payment } from '../../../src/engine/payments/view.ts';
 import type { Flavor } from '../../../src/store/database.ts';
 import { buildApp } from '../../../src/web/app.ts';
@@ -87,7 +88,12 @@ const dayMs = 24 * 60 * 60 * 1000;
 
 export async function startCabinet(
   flavor: Flavor,
-  options: { config?: Partial<Config>; extraPayments?: number } = {},
+  options: {
+    config?: Partial<Config>;
+    extraPayments?: number;
+    /** Outbox handlers (e.g. the e-mail channel on a catch-all SMTP server). */
+    handlers?: Map<string, DeliveryHandler>;
+  } = {},
 ): Promise<CabinetHarness> {
   ensureCabinetBuilt();
   const server = await listenFirst();
@@ -97,6 +103,7 @@ export async function startCabinet(
       cabinetLoginLimits: { perLogin: 0, perAddress: 0, windowMs: 60_000 },
       ...options.config,
     },
+    ...(options.handlers && { handlers: options.handlers }),
   });
   const app = await buildApp(gw);
   await server.serve(app);

@@ -114,8 +114,16 @@ for (const flavor of await testFlavors()) {
       await ok('paykeeper.informer-type', 'email');
       await ok('paykeeper.support-email', 'orders@shop.test');
       await ok('paykeeper.informer-seed', 'the new seed');
+      await ok('paykeeper.shopname', 'Магазин «Ромашка»');
+      await ok('paykeeper.shopdomain', 'https://romashka.test');
+      await ok('paykeeper.legal-name', 'ООО «Ромашка»');
+      await ok('paykeeper.contract', '140221-031-1');
       const after = await read(id);
       const settings = JSON.parse(after.settings);
+      assert.equal(settings.shopName, 'Магазин «Ромашка»');
+      assert.equal(settings.shopDomain, 'https://romashka.test');
+      assert.equal(settings.legalName, 'ООО «Ромашка»');
+      assert.equal(settings.contractNumber, '140221-031-1');
       assert.equal(settings.informerUrl, 'https://shop.test/paykeeper/callback.php');
       assert.equal(settings.informerType, 'email');
       assert.equal(settings.supportEmail, 'orders@shop.test');
@@ -127,6 +135,8 @@ for (const flavor of await testFlavors()) {
         [[id, 'paykeeper.informer-url', 'ftp://shop.test/'], 2, /an http\(s\) URL/],
         [[id, 'paykeeper.support-email', 'not an address'], 2, /an e-mail address/],
         [[id, 'paykeeper.informer-seed', ''], 2, /invalid_argument/],
+        [[id, 'paykeeper.shopdomain', 'romashka'], 2, /an http\(s\) URL/],
+        [[id, 'paykeeper.contract', ' '], 2, /1 to 64 printable characters/],
         [[id, 'paykeeper.colour', 'red'], 2, /expected ID NAME VALUE/],
         [[id, 'paykeeper.informer-type'], 2, /expected ID NAME VALUE/],
         [['x1', 'paykeeper.informer-type', 'post'], 2, /expected ID NAME VALUE/],

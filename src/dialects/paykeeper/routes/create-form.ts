@@ -4,6 +4,7 @@ import { storedCart } from '../invoice-data.ts';
 import { parseLegacyCreate } from '../parse.ts';
 import { readRequest } from '../read-request.ts';
 import { failWith, orFail, PkFailure, type PkPublicCall, type PkRoute } from '../route.ts';
+import { pkReturnUrls } from '../settings-values.ts';
 import { isLegacyFormSigned } from '../sign.ts';
 import { LegacyCreateForm } from '../wire.ts';
 
@@ -43,6 +44,7 @@ const create = async ({ host, params, req, reply }: PkPublicCall) => {
     );
   if (!signed) return failWith(pkDialectFail.form_sign);
   const o = order.value;
+  const returnUrls = pkReturnUrls(shop.merchant.settings, o.userResultCallback);
   const customer: Record<string, string> = {};
   if (o.clientid !== null) customer.reference = o.clientid;
   if (o.clientEmail !== null) customer.email = o.clientEmail;
@@ -65,9 +67,7 @@ const create = async ({ host, params, req, reply }: PkPublicCall) => {
           ...(o.pstype && { pstype: o.pstype }),
         },
       },
-      ...(o.userResultCallback && {
-        returnUrls: { success: o.userResultCallback, fail: o.userResultCallback },
-      }),
+      ...(returnUrls && { returnUrls }),
     }),
   );
   const lang = o.lang === 'ru' || o.lang === 'en' ? `?lang=${o.lang}` : '';

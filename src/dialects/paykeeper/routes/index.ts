@@ -8,8 +8,10 @@ import { informerRoutes } from './informer.ts';
 import { invoiceRoutes } from './invoices.ts';
 import { openApiRoutes } from './openapi.ts';
 import { paymentRoutes } from './payments.ts';
+import { settingsRoutes } from './settings.ts';
 import { statsRoutes } from './stats.ts';
 import { tokenRoutes } from './token.ts';
+import { userRoutes } from './users.ts';
 
 /** Every PayKeeper route; a route file adds its list here in one line. */
 const apiRoutes: readonly PkRoute[] = [
@@ -19,6 +21,8 @@ const apiRoutes: readonly PkRoute[] = [
   ...invoiceRoutes,
   ...createFormRoutes,
   ...informerRoutes,
+  ...settingsRoutes,
+  ...userRoutes,
 ];
 
 export const pkRoutes: readonly PkRoute[] = [...apiRoutes, ...openApiRoutes(apiRoutes)];

@@ -1,5 +1,6 @@
 import { isEmailAddress } from '../../../delivery/email/message.ts';
 import type { Invoice } from '../../../engine/invoices/view.ts';
+import type { Merchant } from '../../../engine/merchants/view.ts';
 import type { Payment } from '../../../engine/payments/view.ts';
 import type { DialectHost } from '../../dialect.ts';
 import { pkAmount } from '../amounts.ts';
@@ -18,6 +19,7 @@ import {
 import { type PayerOrder, parseInvoicePreview } from '../parse.ts';
 import { readRequest } from '../read-request.ts';
 import { failWith, orFail, type PkCall, PkFailure, type PkHandler, type PkRoute } from '../route.ts';
+import { pkReturnUrls } from '../settings-values.ts';
 import { ByIdQuery, IdRequest, InvoiceListQuery, InvoicePreviewRequest } from '../wire.ts';
 
 /**
@@ -36,7 +38,9 @@ const billBaseOf = (host: DialectHost): string => `${host.config.publicUrl.repla
 const invoiceIdOf = (text: string): string => (/^[0-9]{1,19}$/.test(text) ? text : notFound());
 
 /** The payment the order becomes: the payer's return address is the shop's `user_result_callback`. */
-function paymentOf(merchantId: bigint, order: PayerOrder, expiresAt: Date | null) {
+function paymentOf(merchant: Merchant, order: PayerOrder, expiresAt: Date | null) {
+  const merchantId = merchant.id;
+  const returnUrls = pkReturnUrls(merchant.settings, order.userResultCallback);
   const customer: Record<string, string> = {};
   if (order.clientid !== null) customer.reference = order.clientid;
   if (order.clientEmail !== null) customer.email = order.clientEmail;
@@ -49,9 +53,7 @@ function paymentOf(merchantId: bigint, order: PayerOrder, expiresAt: Date | null
     externalId: order.orderid,
     description: order.serviceName,
     customer,
-    ...(order.userResultCallback && {
-      returnUrls: { success: order.userResultCallback, fail: order.userResultCallback },
-    }),
+    ...(returnUrls && { returnUrls }),
     ...(expiresAt && { expiresAt }),
   };
 }
@@ -88,7 +90,7 @@ const preview: PkHandler = async ({ host, merchant, user, params }) => {
   const data = invoiceDataOf(rest, merchant.name, billBaseOf(host));
   const created = orFail(
     await host.engine.createInvoice({
-      payment: paymentOf(merchant.id, rest, expiresAt),
+      payment: paymentOf(merchant, rest, expiresAt),
       email: rest.clientEmail,
       data,
       author: { userId: user.id, login: user.login },
