@@ -60,7 +60,9 @@ export function newestCabinetInput(root) {
     if (mtimeMs > newest.mtimeMs) newest = { path, mtimeMs };
   };
   const walk = (dir) => {
-    consider(dir);
+    // cabinet/ itself changes whenever its build is swapped in (dist/ renamed): only what is
+    // under it counts (a file added there is newer than the build anyway)
+    if (dir !== 'cabinet') consider(dir);
     for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
       if (dir === 'cabinet' && (entry.name === 'dist' || entry.name.startsWith('.'))) continue;
       if (entry.name === 'node_modules') continue;

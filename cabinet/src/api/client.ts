@@ -38,6 +38,12 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * Marks the cabinet's calls as a script's: the server then answers a missing session with 401
+ * alone, never a Basic challenge (which would make the browser pop its own login dialog).
+ */
+export const scriptHeaders = { 'x-requested-with': 'XMLHttpRequest' } as const;
+
 /** PayKeeper's code for a missing, empty or wrong POST token: fetch a fresh one and retry once. */
 const badTokenCode = 67;
 
@@ -83,7 +89,7 @@ async function readJson<T>(response: Response): Promise<T> {
 export async function pkGet<T>(path: string, params: Params = {}, signal?: AbortSignal): Promise<T> {
   const response = await fetch(apiUrl(path, params), {
     credentials: 'same-origin',
-    headers: { accept: 'application/json' },
+    headers: { accept: 'application/json', ...scriptHeaders },
     signal: signal ?? null,
   });
   return readJson<T>(response);
@@ -115,7 +121,11 @@ export async function pkPost<T>(path: string, fields: Params = {}): Promise<T> {
     const response = await fetch(path, {
       method: 'POST',
       credentials: 'same-origin',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+        ...scriptHeaders,
+      },
       body: encodeParams({ ...fields, token }),
     });
     return readJson<T>(response);

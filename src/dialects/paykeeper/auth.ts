@@ -19,6 +19,14 @@ export type PkAccount = { merchant: Merchant; user: PkUser };
 const accounts = accountSlot<PkAccount>();
 export const accountOf = accounts.get;
 
+/**
+ * The cabinet's script marks its calls (`X-Requested-With: XMLHttpRequest`, the usual mark of
+ * a script's request): after a logout in another tab its cookie is gone, and a Basic challenge
+ * would still pop the browser's dialog over the app's own login screen.
+ */
+const fromCabinetScript = (req: FastifyRequest): boolean =>
+  req.headers['x-requested-with'] === 'XMLHttpRequest';
+
 /** Bad or missing credentials: HTTP 401, the only status PayKeeper answers with other than 200. */
 export class PkUnauthorized extends Error {
   /**
@@ -87,7 +95,9 @@ export const basicAuth =
         ? await authenticateBasic(host, req)
         : await authenticateSession(host, req);
     if (!account)
-      throw new PkUnauthorized(req.headers.authorization !== undefined || sessionTokenOf(req) === null);
+      throw new PkUnauthorized(
+        req.headers.authorization !== undefined || (sessionTokenOf(req) === null && !fromCabinetScript(req)),
+      );
     accounts.set(req, account);
   };
 

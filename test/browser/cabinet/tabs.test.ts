@@ -298,6 +298,19 @@ for (const flavor of await testFlavors()) {
       assert.ok(statSync(path).size > 0);
       await cab.screenshot(page, 'payments-export');
     });
+
+    test('a session ended elsewhere brings the login back, saying so', async () => {
+      await page.goto(`${cab.url}/cabinet/statistics?${period}`);
+      await page.getByTestId('total-account').getByText('₽').waitFor();
+      // logged out from another tab of the same browser: the cookie is revoked server-side
+      assert.equal(
+        await page.evaluate(async () => (await fetch('/cabinet/api/session', { method: 'DELETE' })).status),
+        204,
+      );
+      await page.getByRole('button', { name: '7 days' }).click();
+      await page.getByRole('alert').filter({ hasText: 'Your session has ended. Sign in again.' }).waitFor();
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    });
   });
 
   describe(`the cabinet's login when rate-limited, in Chromium on ${flavor}`, { skip }, () => {

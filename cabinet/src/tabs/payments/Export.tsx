@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { HttpError, PkError, unauthorized } from '../../api/client.ts';
+import { HttpError, PkError, scriptHeaders, unauthorized } from '../../api/client.ts';
 import { type PaymentFilter, pk } from '../../api/paykeeper.ts';
 import { formatCount } from '../../ui/format.ts';
 
@@ -31,6 +31,7 @@ export function Export({ filter }: { filter: PaymentFilter }) {
     try {
       const response = await fetch(pk.exportUrl(filter), {
         credentials: 'same-origin',
+        headers: scriptHeaders,
         signal: controller.signal,
       });
       if (response.status === 401) unauthorized();
