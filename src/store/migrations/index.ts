@@ -11,6 +11,7 @@ import { hardening } from './0011_hardening.ts';
 import { paykeeperRefundRights } from './0012_paykeeper_refund_rights.ts';
 import { invoiceAuthors } from './0013_invoice_authors.ts';
 import { informerIndex } from './0014_informer.ts';
+import { registryAtScale } from './0016_registry_at_scale.ts';
 
 /**
  * Every migration, by name; they run in name order, once each, on SQLite and PostgreSQL
@@ -29,5 +30,6 @@ export function migrations(flavor: Flavor): Record<string, Migration> {
     '0012_paykeeper_refund_rights': paykeeperRefundRights(flavor),
     '0013_invoice_authors': invoiceAuthors(),
     '0014_informer': informerIndex(),
+    '0016_registry_at_scale': registryAtScale(),
   };
 }

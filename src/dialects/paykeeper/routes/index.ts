@@ -3,6 +3,7 @@ import type { DialectHost } from '../../dialect.ts';
 import { registerPkRoutes } from '../plugin.ts';
 import type { PkRoute } from '../route.ts';
 import { createFormRoutes } from './create-form.ts';
+import { exportRoutes } from './export.ts';
 import { informerRoutes } from './informer.ts';
 import { invoiceRoutes } from './invoices.ts';
 import { openApiRoutes } from './openapi.ts';
@@ -18,6 +19,7 @@ const apiRoutes: readonly PkRoute[] = [
   ...invoiceRoutes,
   ...createFormRoutes,
   ...informerRoutes,
+  ...exportRoutes,
 ];
 
 export const pkRoutes: readonly PkRoute[] = [...apiRoutes, ...openApiRoutes(apiRoutes)];
