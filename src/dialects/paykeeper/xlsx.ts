@@ -71,8 +71,8 @@ function cellsOf(r: ExportRow) {
     datetime: moscowWallClock(r.createdAt),
     amount: amountCell(r.amountMinor),
     refunded: amountCell(r.refundedMinor),
-    clientid: r.clientid ?? '',
-    orderid: r.orderid ?? '',
+    clientid: r.clientid,
+    orderid: r.orderid,
     system: r.system,
     status: r.status,
   };
