@@ -21,7 +21,7 @@ import {
   randomSource,
   serviceWeight,
   timeOf,
-} from './plan.ts';
+} from './plan-ops.ts';
 
 /**
  * Demo data in bulk (`kopek demo`, the demo merchant at first start): payments over months

@@ -10,7 +10,7 @@ import type { PaymentStatus } from '../../domain/states.ts';
  * and how each one ended (paid, declined, left to expire, held, refunded in full or in part,
  * billed by an invoice). Every plan obeys the engine's rules for the state it ends in (the
  * amounts' checks of 0006, the fee rule of domain/fees.ts), so the rows written from it read
- * and move like rows the use cases wrote. seed.ts turns plans into rows.
+ * and move like rows the use cases wrote. seed.ts turns plans into rows (named -ops so the one use case, seed.ts, may import it).
  */
 
 /** A seeded source of numbers in [0, 1): mulberry32, so a seed gives the same data again. */
