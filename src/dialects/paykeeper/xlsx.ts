@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { pkAmount } from './amounts.ts';
@@ -123,10 +122,48 @@ export async function streamPaymentsWorkbook(
   for await (const page of pages) {
     for (const r of page) sheet.addRow(cellsOf(r)).commit();
     written += page.length;
-    if (target.writableNeedDrain) await Promise.race([once(target, 'drain'), once(target, 'close')]);
+    // exceljs hands the sheet's XML to its zip writer without waiting for it: wait here while
+    // the zip has more than a few pages to compress, or the reply more than it can send
+    // Also let the event loop turn: the zip's compression completes in callbacks, and a
+    // database driver that answers synchronously (SQLite) would otherwise starve it.
+    await new Promise((resolve) => setImmediate(resolve));
+    while ((backlogOf(sheet) ?? 0) > backlogBytesMax && !target.destroyed) await pause(2);
+    if (target.writableNeedDrain) await drainOf(target);
     if (target.destroyed) throw new Error('the export stream was closed before the file was complete');
   }
   sheet.commit();
   await workbook.commit();
   return written;
+}
+
+const backlogBytesMax = 1 << 20;
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The sheet's XML written and not yet taken by the zip writer, in bytes: exceljs's worksheet
+ * stream (a StreamBuf) writes to the zip's input without heeding its answer, so the bytes
+ * queue in that input. Read from exceljs's internals; null when they are not as expected
+ * (another exceljs version), and then the reply's own backpressure is all there is.
+ */
+function backlogOf(sheet: unknown): number | null {
+  const pipes = (sheet as { stream?: { pipes?: unknown[] } }).stream?.pipes;
+  const input = Array.isArray(pipes)
+    ? (pipes[0] as { writableLength?: unknown; _writableState?: { length?: unknown } } | undefined)
+    : undefined;
+  // archiver's streams (readable-stream 2) have no writableLength; their state has the length
+  const length = input?.writableLength ?? input?._writableState?.length;
+  return typeof length === 'number' ? length : null;
+}
+
+/** Resolves when `stream` drains or closes, and leaves no listener behind. */
+function drainOf(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
 }
