@@ -4,6 +4,7 @@ import { limits } from '../../domain/limits.ts';
 import type { PaymentStatus } from '../../domain/states.ts';
 import type { DB } from '../../store/schema.ts';
 import type { EngineDeps } from '../context.ts';
+import { countWholeDays } from './registry-counts-store.ts';
 import { type Payment, toPayment } from './view.ts';
 
 /**
@@ -44,6 +45,12 @@ export type RegistryQuery = {
    * so a reader of every page (the XLSX export) never pays for an offset.
    */
   after?: RegistryCursor;
+  /**
+   * Counts only: a confirmed notification (`delivered`) may be counted as `none`, for callers to
+   * whom both are the same (PayKeeper's `success`). Lets whole days be counted from the daily
+   * aggregates (registry-counts-store.ts) instead of the payments.
+   */
+  deliveredAsNone?: boolean;
 };
 
 /** Where a page ended: its last payment's creation time and id. */
@@ -172,6 +179,22 @@ export async function countRegistry(
   q: Omit<RegistryQuery, 'offset' | 'limit' | 'after'>,
 ): Promise<RegistryCount[]> {
   if (q.clauses !== null && q.clauses.length === 0) return [];
+  if (q.serviceIds !== null && q.serviceIds.length === 0) return [];
+  if (q.deliveredAsNone && q.from && q.to && !q.search?.trim() && q.paymentId === undefined) {
+    const days = await countWholeDays(deps, {
+      merchantId: q.merchantId,
+      channel: q.channel,
+      from: q.from,
+      to: q.to,
+    });
+    if (days !== null) {
+      const services = q.serviceIds === null ? null : new Set(q.serviceIds);
+      const counts = days.filter(
+        (c) => services === null || (c.serviceId !== null && services.has(c.serviceId)),
+      );
+      return q.clauses === null ? counts : counts.filter((c) => matchesAny(q.clauses!, c));
+    }
+  }
   const states = q.clauses === null ? null : [...new Set(q.clauses.flatMap((c) => c.states))];
   const narrowed: RegistryQuery = { ...q, clauses: states === null ? null : [{ states }] };
   const inFlight = sql<number>`case when payments.refund_reserved_minor > 0 then 1 else 0 end`;

@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely';
+import { type Migration, sql } from 'kysely';
 
 /**
  * The payment registry at millions of payments (issue 13). A cabinet reads one merchant's
@@ -8,6 +8,7 @@ import type { Migration } from 'kysely';
  * the state, service and refund-in-flight columns beside them let the counts and the filters
  * be answered from the index alone, without reading the wide payment rows. It replaces
  * `payments_registry` (its prefix), so a payment's write keeps one registry index to update.
+ * `refunds_in_flight` finds the refunds still with the bank (registry-counts-store.ts).
  */
 export const registryAtScale = (): Migration => ({
   async up(db) {
@@ -17,5 +18,10 @@ export const registryAtScale = (): Migration => ({
       .columns(['merchant_id', 'created_at', 'id', 'status', 'service_id', 'refund_reserved_minor'])
       .execute();
     await db.schema.dropIndex('payments_registry').ifExists().execute();
+    // the few refunds still with the bank, found without reading the others (the registry's
+    // counts from the daily aggregates move their payments to `refunding`)
+    await sql`create index refunds_in_flight on refunds (merchant_id, payment_id) where status in ('pending', 'unknown')`.execute(
+      db,
+    );
   },
 });

@@ -118,7 +118,7 @@ const exportAll: PkHandler = async (call) => {
     serviceIds: systems,
     ...(search !== '' && { search }),
   };
-  const counts = await call.host.engine.countRegistry(query);
+  const counts = await call.host.engine.countRegistry({ ...query, deliveredAsNone: true });
   const total = counts.reduce((sum, c) => sum + c.count, 0n);
   const names = await systemNames(call);
   const body = new PassThrough();
