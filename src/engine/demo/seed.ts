@@ -423,6 +423,7 @@ export async function seedDemo(
               seq,
               bankRefs[k] ?? null,
               deps.defaultConnector,
+              ctx.attemptsMax,
             ),
           );
           const myRefundIds = p.refunds.map((r) => {
@@ -546,6 +547,7 @@ function paymentRow(
   seq: number,
   bankRef: string | null,
   connector: string,
+  attemptsMax: number,
 ): Row {
   assertPaymentAmounts({
     id,
@@ -593,7 +595,7 @@ function paymentRow(
     '{}',
     testMode,
     p.attempts,
-    3,
+    attemptsMax,
     p.expiresAt,
     p.card?.mask ?? null,
     p.card?.brand ?? null,
