@@ -9,6 +9,7 @@ import type { MerchantCredentials, MerchantSettings } from '../engine/merchants/
 import { createLogger } from '../log.ts';
 import type { Gateway } from '../runtime.ts';
 import type * as App from '../web/app.ts';
+import { demoCommand } from './demo.ts';
 import type * as KeyBinding from './key-binding.ts';
 import { addActiveKey, masterKeysFile, removeKey } from './key-file.ts';
 import type * as StartUp from './start-up.ts';
@@ -700,4 +701,5 @@ export const commands: Command[] = [
   keysStatus,
   keysRetire,
   statsRebuild,
+  demoCommand,
 ];

@@ -53,6 +53,7 @@ export function demoMerchant(dataDir: string) {
     if ((await gateway.engine.listMerchants()).length === 0) {
       const made = await gateway.engine.createMerchant({ name: 'Demo shop' });
       if (!made.ok) return null;
+      await seedDemoData(gateway, BigInt(made.value.id));
       const creds = { ...made.value, cabinet: await demoCabinetUser(gateway, BigInt(made.value.id)) };
       writeFileSync(demoFile(dataDir), `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
       return creds;
@@ -81,4 +82,23 @@ async function demoCabinetUser(gateway: Gateway, merchantId: bigint) {
     refunds: { allowed: true, perDay: null },
   });
   return made.ok ? { login, password } : undefined;
+}
+
+/**
+ * KOPEK_DEMO_DATA: how many demo payments the demo merchant starts with (default 3000 over five
+ * months, so the cabinet shows living charts at once); `0` for none. Test runs (NODE_ENV=test)
+ * start empty unless they ask.
+ */
+export function demoPaymentsOf(env: NodeJS.ProcessEnv): number {
+  const text = env.KOPEK_DEMO_DATA?.trim();
+  if (text === undefined || text === '') return env.NODE_ENV === 'test' ? 0 : 3000;
+  if (/^(0|off|false|no)$/i.test(text)) return 0;
+  return /^[0-9]{1,9}$/.test(text) ? Number(text) : 3000;
+}
+
+async function seedDemoData(gateway: Gateway, merchantId: bigint): Promise<void> {
+  const payments = demoPaymentsOf(process.env);
+  if (payments === 0) return;
+  const seeded = await gateway.engine.seedDemo({ merchantId, payments, months: 5 });
+  if (!seeded.ok) gateway.log.warn({ error: seeded.error }, 'demo data not written');
 }

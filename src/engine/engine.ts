@@ -13,6 +13,7 @@ import { settleLapsedChallenge, settleLapsedChallenges } from './chores/challeng
 import { expireDue, expireIfDue } from './chores/expiry.ts';
 import { resolveUnsettled } from './chores/janitor.ts';
 import type { EngineContext, EngineDeps, PaymentFollower } from './context.ts';
+import { seedDemo } from './demo/seed.ts';
 import { capturePayment, voidPayment } from './holds/holds.ts';
 import {
   confirmIdentificationCode,
@@ -217,6 +218,8 @@ export function createEngine(given: EngineDeps) {
     resumeSession: bind(deps, resumeSession),
     closeSession: bind(deps, closeSession),
     pruneSessions: bind(deps, pruneSessions),
+    // demo data in bulk (kopek demo, the demo merchant's first start)
+    seedDemo: bind(deps, seedDemo),
   };
 }
 

@@ -1,8 +1,10 @@
+import assert from 'node:assert/strict';
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import { limits } from '../../domain/limits.ts';
 import type { PaymentStatus } from '../../domain/states.ts';
 import type { DB } from '../../store/schema.ts';
 import type { EngineDeps } from '../context.ts';
+import { countWholeDays } from './registry-counts-store.ts';
 import { type Payment, toPayment } from './view.ts';
 
 /**
@@ -38,7 +40,22 @@ export type RegistryQuery = {
   paymentId?: bigint;
   offset?: number;
   limit?: number;
+  /**
+   * A keyset cursor: only payments listed after this one (older, or as old with a smaller id),
+   * so a reader of every page (the XLSX export) never pays for an offset.
+   */
+  after?: RegistryCursor;
+  /**
+   * Counts only: a confirmed notification (`delivered`) may be counted as `none`, for callers to
+   * whom both are the same (PayKeeper's `success`). Lets whole days be counted from the daily
+   * aggregates (registry-counts-store.ts) instead of the payments.
+   */
+  deliveredAsNone?: boolean;
 };
+
+/** Where a page ended: its last payment's creation time and id. */
+export type RegistryCursor = { createdAt: Date; id: bigint };
+export const cursorOf = (p: Payment): RegistryCursor => ({ createdAt: p.createdAt, id: p.id });
 
 export type NoticeFacts = { notice: NoticeState; attempts: number; deliveredAt: Date | null };
 export type RegistryEntry = { payment: Payment; notice: NoticeFacts };
@@ -65,6 +82,10 @@ function filtered(deps: EngineDeps, q: RegistryQuery) {
   if (q.paymentId !== undefined) query = query.where('payments.id', '=', q.paymentId);
   if (q.from) query = query.where('payments.created_at', '>=', BigInt(q.from.getTime()));
   if (q.to) query = query.where('payments.created_at', '<', BigInt(q.to.getTime()));
+  if (q.after)
+    query = query.where(
+      sql<boolean>`(payments.created_at, payments.id) < (${BigInt(q.after.createdAt.getTime())}, ${q.after.id})`,
+    );
   if (q.serviceIds !== null) {
     const ids = [...q.serviceIds];
     query =
@@ -131,31 +152,113 @@ export type RegistryCount = {
   count: bigint;
 };
 
-/** The registry's counts by state, refund in flight, notification state and service. */
+const bucketKey = (status: string, inFlight: boolean, serviceId: bigint | null) =>
+  `${status}|${inFlight ? 1 : 0}|${serviceId ?? ''}`;
+
+const matchesAny = (clauses: readonly RegistryClause[], c: RegistryCount) =>
+  clauses.some(
+    (k) =>
+      k.states.includes(c.status) &&
+      (k.refundInFlight === undefined || k.refundInFlight === c.refundInFlight) &&
+      (k.notices === undefined || k.notices.includes(c.notice)),
+  );
+
+/**
+ * The registry's counts by state, refund in flight, notification state and service.
+ *
+ * Counted in two reads rather than one with the notification looked up per payment (which at
+ * millions of payments costs a lookup in the outbox each): every payment of the period by
+ * state, refund in flight and service, answered from the registry index alone
+ * (0016_registry_at_scale); then only the payments that have a notification on the channel,
+ * by their latest row's state. Those move from `none` to their state. The state filter is a
+ * disjunction over the same four facts, so it is applied to the buckets, exactly; the SQL
+ * only narrows the states read.
+ */
 export async function countRegistry(
   deps: EngineDeps,
-  q: Omit<RegistryQuery, 'offset' | 'limit'>,
+  q: Omit<RegistryQuery, 'offset' | 'limit' | 'after'>,
 ): Promise<RegistryCount[]> {
+  if (q.clauses !== null && q.clauses.length === 0) return [];
+  if (q.serviceIds !== null && q.serviceIds.length === 0) return [];
+  if (q.deliveredAsNone && q.from && q.to && !q.search?.trim() && q.paymentId === undefined) {
+    const days = await countWholeDays(deps, {
+      merchantId: q.merchantId,
+      channel: q.channel,
+      from: q.from,
+      to: q.to,
+    });
+    if (days !== null) {
+      const services = q.serviceIds === null ? null : new Set(q.serviceIds);
+      const counts = days.filter(
+        (c) => services === null || (c.serviceId !== null && services.has(c.serviceId)),
+      );
+      return q.clauses === null ? counts : counts.filter((c) => matchesAny(q.clauses!, c));
+    }
+  }
+  const states = q.clauses === null ? null : [...new Set(q.clauses.flatMap((c) => c.states))];
+  const narrowed: RegistryQuery = { ...q, clauses: states === null ? null : [{ states }] };
   const inFlight = sql<number>`case when payments.refund_reserved_minor > 0 then 1 else 0 end`;
-  const rows = await filtered(deps, q)
+  const base = await filtered(deps, narrowed)
     .select([
       'payments.status',
       inFlight.as('in_flight'),
-      noticeOf(q.channel).as('notice'),
       'payments.service_id',
       sql<bigint>`count(*)`.as('count'),
     ])
-    // by position: PostgreSQL takes the bound channel of the select and of a repeated
-    // expression for different expressions
+    .groupBy([sql`1`, sql`2`, sql`3`])
+    .execute();
+  const noticed = await filtered(deps, narrowed)
+    .innerJoin('outbox as o', (join) =>
+      join
+        .onRef('o.ref_id', '=', 'payments.id')
+        .on('o.channel', '=', q.channel)
+        .on('o.ref_type', '=', 'payment'),
+    )
+    .where(
+      'o.id',
+      '=',
+      sql<bigint>`(select max(l.id) from outbox l where l.channel = o.channel and l.ref_type = 'payment' and l.ref_id = o.ref_id)`,
+    )
+    .where(
+      'o.notice',
+      'in',
+      noticeStates.filter((n) => n !== 'none'),
+    )
+    .select([
+      'payments.status',
+      inFlight.as('in_flight'),
+      'payments.service_id',
+      'o.notice',
+      sql<bigint>`count(*)`.as('count'),
+    ])
     .groupBy([sql`1`, sql`2`, sql`3`, sql`4`])
     .execute();
-  return rows.map((r) => ({
-    status: r.status,
-    refundInFlight: Number(r.in_flight) === 1,
-    notice: (noticeStates as readonly string[]).includes(r.notice) ? (r.notice as NoticeState) : 'none',
-    serviceId: r.service_id,
-    count: BigInt(r.count),
-  }));
+  const buckets = new Map<string, RegistryCount>();
+  const bucket = (
+    status: PaymentStatus,
+    inFlightFlag: boolean,
+    serviceId: bigint | null,
+    notice: NoticeState,
+  ) => {
+    const key = `${bucketKey(status, inFlightFlag, serviceId)}|${notice}`;
+    let found = buckets.get(key);
+    if (!found) {
+      found = { status, refundInFlight: inFlightFlag, notice, serviceId, count: 0n };
+      buckets.set(key, found);
+    }
+    return found;
+  };
+  for (const r of base)
+    bucket(r.status, Number(r.in_flight) === 1, r.service_id, 'none').count += BigInt(r.count);
+  for (const r of noticed) {
+    const flag = Number(r.in_flight) === 1;
+    const moved = BigInt(r.count);
+    bucket(r.status, flag, r.service_id, 'none').count -= moved;
+    bucket(r.status, flag, r.service_id, r.notice as NoticeState).count += moved;
+  }
+  const counts = [...buckets.values()].filter((c) => c.count > 0n);
+  for (const c of buckets.values()) assert(c.count >= 0n, 'a notified payment is counted among the payments');
+  return q.clauses === null ? counts : counts.filter((c) => matchesAny(q.clauses!, c));
 }
 
 /** One payment of a merchant with its notification state on `channel`. */

@@ -12,6 +12,7 @@ import { paykeeperRefundRights } from './0012_paykeeper_refund_rights.ts';
 import { invoiceAuthors } from './0013_invoice_authors.ts';
 import { informerIndex } from './0014_informer.ts';
 import { paykeeperSettings } from './0015_paykeeper_settings.ts';
+import { registryAtScale } from './0016_registry_at_scale.ts';
 import { cabinetSessions } from './0017_cabinet_sessions.ts';
 
 /**
@@ -32,6 +33,7 @@ export function migrations(flavor: Flavor): Record<string, Migration> {
     '0013_invoice_authors': invoiceAuthors(),
     '0014_informer': informerIndex(),
     '0015_paykeeper_settings': paykeeperSettings(flavor),
+    '0016_registry_at_scale': registryAtScale(),
     '0017_cabinet_sessions': cabinetSessions(flavor),
   };
 }

@@ -4,6 +4,7 @@ import { registerCabinetSession } from '../cabinet-session.ts';
 import { registerPkRoutes } from '../plugin.ts';
 import type { PkRoute } from '../route.ts';
 import { createFormRoutes } from './create-form.ts';
+import { exportRoutes } from './export.ts';
 import { informerRoutes } from './informer.ts';
 import { invoiceRoutes } from './invoices.ts';
 import { openApiRoutes } from './openapi.ts';
@@ -23,6 +24,7 @@ const apiRoutes: readonly PkRoute[] = [
   ...informerRoutes,
   ...settingsRoutes,
   ...userRoutes,
+  ...exportRoutes,
 ];
 
 export const pkRoutes: readonly PkRoute[] = [...apiRoutes, ...openApiRoutes(apiRoutes)];

@@ -31,7 +31,7 @@ import { failWith, orFail, type PkCall, type PkHandler, type PkRoute, textParam 
  */
 
 /** The merchant's reference of the payer: PayKeeper's `clientid` (the engine's `customer.id`). */
-const clientidOf = (p: Payment): string | null => {
+export const clientidOf = (p: Payment): string | null => {
   const { id, reference } = p.customer as { id?: unknown; reference?: unknown };
   const value = reference ?? id;
   return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
@@ -94,6 +94,7 @@ const byDateCount: PkHandler = async (call) => {
     to: period.to,
     clauses: statuses === null ? null : registryClausesOf(statuses),
     serviceIds: systems,
+    deliveredAsNone: true, // both are `success`: whole days count from the daily aggregates
   });
   const byStatus = new Map<string, bigint>();
   const bySystem = new Map<string, bigint>();
