@@ -127,6 +127,7 @@ export class GroupCommit {
       return;
     }
     const done: Outcome[] = [];
+    let current: Job | undefined; // settled here should a savepoint statement itself fail
     try {
       while (done.length < this.#batchMax) {
         let job = this.#queue.shift();
@@ -136,7 +137,9 @@ export class GroupCommit {
           job = this.#queue.shift();
           if (!job) break;
         }
+        current = job;
         const outcome = await this.#runOne(job, trx);
+        current = undefined;
         if (outcome === 'lost') {
           // SQLite rolled the whole transaction back (disk full, I/O error): the use cases before
           // this one lost their writes too. Nothing was acknowledged, so they run again.
@@ -161,6 +164,7 @@ export class GroupCommit {
           .execute()
           .catch(() => {});
       for (const { job } of done) job.reject(error);
+      current?.reject(error);
       return;
     }
     this.#stats.commits++;
