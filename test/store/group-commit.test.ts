@@ -177,6 +177,31 @@ describe('SQLite group commit', () => {
     assert.deepEqual(await keys(database, 'probe'), ['after1', 'after2']);
   });
 
+  it('fails only the use case that fills the disk; the others of its batch commit', async () => {
+    const { database } = await open();
+    await scratch(database, 'probe');
+    await sql`create table blobs (b blob not null)`.execute(database.db);
+    const pages = Number(
+      (await sql<{ page_count: bigint }>`pragma page_count`.execute(database.db)).rows[0]!.page_count,
+    );
+    await sql.raw(`pragma max_page_count = ${pages + 8}`).execute(database.db); // a disk about to be full
+    try {
+      const results = await Promise.allSettled([
+        inTransaction(database, (trx) => put(trx, 'probe', 'before', 1)),
+        inTransaction(database, (trx) => sql`insert into blobs (b) values (zeroblob(1048576))`.execute(trx)),
+        inTransaction(database, (trx) => put(trx, 'probe', 'after', 2)),
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      assert.equal((results[1] as PromiseRejectedResult).reason.code, 'SQLITE_FULL');
+      assert.deepEqual(await keys(database, 'probe'), ['after', 'before']);
+    } finally {
+      await sql`pragma max_page_count = 1073741823`.execute(database.db);
+    }
+  });
+
   it('keeps reads outside a transaction from seeing a batch before it commits', async () => {
     const { database } = await open();
     await scratch(database, 'probe');
