@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { type Database, openDatabase } from '../../src/store/database.ts';
@@ -243,6 +245,62 @@ describe('SQLite group commit', () => {
       assert.deepEqual(await keys(database, 'probe'), ['mine', 'other']);
     } finally {
       other.close();
+    }
+  });
+
+  it('keeps every acknowledged transaction, whole, through kill -9', async () => {
+    const path = join(dir, 'killed.db');
+    const acked: string[] = [];
+    for (let run = 0; run < 3; run++) {
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          fileURLToPath(new URL('group-commit-writer.ts', import.meta.url)),
+          path,
+          `r${run}`,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      let buffered = '';
+      let seen = 0;
+      const target = 150 + run * 37; // killed at a different point of its batches each run
+      await new Promise<void>((resolve) => {
+        child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+          buffered += chunk;
+          const lines = buffered.split('\n');
+          buffered = lines.pop()!;
+          acked.push(...lines);
+          seen += lines.length;
+          if (seen >= target && child.exitCode === null && !child.killed) {
+            child.kill('SIGKILL');
+            resolve();
+          }
+        });
+        child.once('exit', () => resolve());
+      });
+      await exited;
+      assert.ok(seen >= target, `run ${run}: the writer stopped after ${seen} acknowledgements`);
+    }
+    const check = new SQLite(path);
+    try {
+      const a = new Set(check.prepare('select k from acked_a').pluck().all() as string[]);
+      const b = new Set(check.prepare('select k from acked_b').pluck().all() as string[]);
+      assert.deepEqual(
+        acked.filter((k) => !a.has(k) || !b.has(k)),
+        [],
+        'acknowledged but lost',
+      );
+      assert.deepEqual(
+        [...a].filter((k) => !b.has(k)),
+        [],
+        'half a transaction',
+      );
+      assert.equal(a.size, b.size);
+    } finally {
+      check.close();
     }
   });
 
