@@ -20,6 +20,7 @@ import { type Gateway, openGateway } from '../src/runtime.ts';
 import { Secret } from '../src/security/secret.ts';
 import { newMasterKey } from '../src/security/vault.ts';
 import { type Database, type Flavor, openDatabase } from '../src/store/database.ts';
+import { inTransaction } from '../src/store/transaction.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Settings, all from the environment.
@@ -52,6 +53,12 @@ const settings = {
   postgresUrl:
     process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
   sqliteDir: process.env.BENCH_SQLITE_DIR ?? tmpdir(),
+  /** SQLite runs with group commit on, off, or both (each on a file of its own), in this order. */
+  sqliteGroupCommit: (process.env.BENCH_SQLITE_GROUP_COMMIT ?? 'on,off').split(',').map((m) => {
+    const mode = m.trim();
+    if (mode !== 'on' && mode !== 'off') throw new Error('BENCH_SQLITE_GROUP_COMMIT: on, off or on,off');
+    return mode;
+  }),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -59,7 +66,7 @@ const settings = {
 
 type Memory = { rssMiB: number; heapUsedMiB: number };
 type Figures = {
-  test: 'create' | 'raw2' | 'pay';
+  test: 'create' | 'raw2' | 'raw2g' | 'pay';
   concurrency: number;
   n: number;
   seconds: number;
@@ -72,6 +79,8 @@ type Figures = {
   shareOfRaw?: number;
   /** The run hit BENCH_RUN_SECONDS_MAX before n operations. */
   cut?: boolean;
+  /** SQLite group commit: use cases per durable commit in this run, on average. */
+  perCommit?: number;
   before: Memory;
   after: Memory;
 };
@@ -167,15 +176,15 @@ function fileSystemOf(path: string): string {
   }
 }
 
-async function openSqliteBench(): Promise<BenchDatabase> {
+async function openSqliteBench(groupCommit: boolean): Promise<BenchDatabase> {
   const dir = mkdtempSync(join(settings.sqliteDir, 'kopek-bench-'));
-  const database = await openDatabase(join(dir, 'kopek.db'));
+  const database = await openDatabase(join(dir, 'kopek.db'), { groupCommit });
   const pragma = async (name: string) =>
     String(Object.values((await sql.raw(`pragma ${name}`).execute(database.db)).rows[0] ?? {})[0]);
   const synchronous = ['OFF', 'NORMAL', 'FULL', 'EXTRA'][Number(await pragma('synchronous'))] ?? '?';
   return {
     database,
-    durability: `journal_mode=${await pragma('journal_mode')} synchronous=${synchronous}, file on ${fileSystemOf(dir)} (${dir})`,
+    durability: `journal_mode=${await pragma('journal_mode')} synchronous=${synchronous}, group commit ${groupCommit ? 'on' : 'off'}, file on ${fileSystemOf(dir)} (${dir})`,
     drop: async () => {
       await database.close();
       rmSync(dir, { recursive: true, force: true });
@@ -319,6 +328,29 @@ async function runDatabase(label: string, bench: BenchDatabase): Promise<Figures
         );
       });
     };
+    // The same two inserts through inTransaction: with SQLite's group commit, many share a commit.
+    const raw2g = async () => {
+      const k = `rawg-${run}-${serial++}`;
+      const now = Date.now();
+      await inTransaction(database, async (trx) => {
+        await sql`insert into bench_raw_a (k, v, created_at) values (${k}, ${BigInt(serial)}, ${now})`.execute(
+          trx,
+        );
+        await sql`insert into bench_raw_b (k, v, created_at) values (${k}, ${BigInt(serial)}, ${now})`.execute(
+          trx,
+        );
+      });
+    };
+    const grouped = database.groupCommit;
+    /** measure(), plus use cases per commit when the store groups commits. */
+    const timed = async (...args: Parameters<typeof measure>): Promise<Figures> => {
+      const before = grouped?.stats();
+      const figures = await measure(...args);
+      const after = grouped?.stats();
+      if (before && after && after.commits > before.commits)
+        figures.perCommit = round((after.useCases - before.useCases) / (after.commits - before.commits), 1);
+      return figures;
+    };
     const pay = async (id: bigint) => {
       const result = await engine.payWithCard({ payment: { id }, merchantId, card: approvedCard() });
       if (!result.ok) throw new Error(`payWithCard ${id}: ${JSON.stringify(result.error)}`);
@@ -338,19 +370,21 @@ async function runDatabase(label: string, bench: BenchDatabase): Promise<Figures
       await create();
     });
     await warm(settings.warmup, raw2);
+    if (grouped) await warm(settings.warmup, raw2g);
     const warmPay = await prepare(Math.max(10, settings.warmup >> 2));
     await warm(warmPay.length, (i) => pay(warmPay[i]!));
 
     const figures: Figures[] = [];
     for (const c of settings.concurrency) {
       figures.push(
-        await measure('create', settings.n, c, async () => {
+        await timed('create', settings.n, c, async () => {
           await create();
         }),
       );
-      figures.push(await measure('raw2', settings.n, c, raw2));
+      figures.push(await timed('raw2', settings.n, c, raw2));
+      if (grouped) figures.push(await timed('raw2g', settings.n, c, raw2g));
       const ids = await prepare(settings.payN);
-      figures.push(await measure('pay', ids.length, c, (i) => pay(ids[i]!)));
+      figures.push(await timed('pay', ids.length, c, (i) => pay(ids[i]!)));
     }
 
     for (const f of figures) {
@@ -368,7 +402,12 @@ async function runDatabase(label: string, bench: BenchDatabase): Promise<Figures
 // ---------------------------------------------------------------------------------------------
 // Output.
 
-const names = { create: 'engine createPayment', raw2: 'raw 2-insert tx', pay: 'engine payWithCard' };
+const names = {
+  create: 'engine createPayment',
+  raw2: 'raw 2-insert tx',
+  raw2g: 'raw 2-insert, grouped',
+  pay: 'engine payWithCard',
+};
 
 function printTable(
   label: string,
@@ -389,6 +428,7 @@ function printTable(
     'p99 ms',
     'max ms',
     'vs raw',
+    'per commit',
     'RSS MiB',
     'heap MiB',
   ];
@@ -404,6 +444,7 @@ function printTable(
       f.p99Ms.toFixed(2),
       f.maxMs.toFixed(2),
       share,
+      f.perCommit === undefined ? '' : f.perCommit.toFixed(1),
       `${f.before.rssMiB.toFixed(0)}→${f.after.rssMiB.toFixed(0)}`,
       `${f.before.heapUsedMiB.toFixed(0)}→${f.after.heapUsedMiB.toFixed(0)}`,
     ];
@@ -423,6 +464,48 @@ function printTable(
   );
 }
 
+/** SQLite side by side: creates and payments with group commit on and off, and the raw ceilings. */
+function printGroupCommitComparison(on: Figures[], off: Figures[]) {
+  const rate = (runs: Figures[], test: Figures['test'], c: number) =>
+    runs.find((f) => f.test === test && f.concurrency === c)?.perSecond;
+  const cell = (x: number | undefined) => (x === undefined ? '' : x.toFixed(0));
+  const header = [
+    'C',
+    'create on',
+    'create off',
+    'on/off',
+    'pay on',
+    'pay off',
+    'raw tx (off)',
+    'raw grouped (on)',
+    'create on/raw tx',
+  ];
+  const rows = settings.concurrency.map((c) => {
+    const createOn = rate(on, 'create', c);
+    const createOff = rate(off, 'create', c);
+    const raw = rate(off, 'raw2', c);
+    return [
+      String(c),
+      cell(createOn),
+      cell(createOff),
+      createOn && createOff ? `${(createOn / createOff).toFixed(1)}×` : '',
+      cell(rate(on, 'pay', c)),
+      cell(rate(off, 'pay', c)),
+      cell(raw),
+      cell(rate(on, 'raw2g', c)),
+      createOn && raw ? `${Math.round((createOn / raw) * 100)}%` : '',
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padStart(widths[i]!)).join('  ');
+  console.log(
+    '\n== SQLite group commit, ops/s in the same run (raw tx: BEGIN; 2 INSERTs; COMMIT, one fsync each)',
+  );
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) console.log(line(row));
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
@@ -437,12 +520,20 @@ async function main() {
   const notes: string[] = [];
 
   if (settings.databases.includes('sqlite')) {
-    const bench = await openSqliteBench();
-    try {
-      results.sqlite = { durability: bench.durability, runs: await runDatabase('SQLite', bench) };
-    } finally {
-      await bench.drop();
+    const sqlite: Record<string, { durability: string; runs: Figures[] }> = {};
+    for (const mode of settings.sqliteGroupCommit) {
+      const bench = await openSqliteBench(mode === 'on');
+      try {
+        sqlite[mode] = {
+          durability: bench.durability,
+          runs: await runDatabase(`SQLite, group commit ${mode}`, bench),
+        };
+      } finally {
+        await bench.drop();
+      }
     }
+    results.sqlite = sqlite;
+    if (sqlite.on && sqlite.off) printGroupCommitComparison(sqlite.on.runs, sqlite.off.runs);
   }
 
   if (settings.databases.includes('postgres')) {

@@ -28,4 +28,6 @@ export const limits = {
    * settle; the wait grows with the operation's age up to this.
    */
   recheckDelayMsMax: 60 * 60 * 1000,
+  /** SQLite group commit: use cases sharing one durable commit at most (store/group-commit.ts). */
+  groupCommitUseCasesMax: 128,
 } as const;

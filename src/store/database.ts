@@ -11,6 +11,7 @@ import {
   type Transaction,
 } from 'kysely';
 import pg from 'pg';
+import { GroupCommit, type GroupCommitOptions, ImmediateSqliteDialect } from './group-commit.ts';
 import { migrations } from './migrations/index.ts';
 import type { DB, Flavor } from './schema.ts';
 import { isPostgresUrl } from './target.ts';
@@ -31,22 +32,35 @@ export type Database = {
    */
   exclusive<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * SQLite with group commit on (the default): `inTransaction` hands its work here, and
+   * concurrent use cases share one durable commit, each in its own savepoint.
+   */
+  groupCommit?: GroupCommit;
 };
 
 export type OpenOptions = {
   /** PostgreSQL only: run in this schema (created if missing); tests use one per file. */
   schema?: string;
   poolSize?: number;
+  /**
+   * SQLite only: share one durable commit among concurrent use cases (store/group-commit.ts).
+   * Default on; KOPEK_SQLITE_GROUP_COMMIT=0 turns it off (one commit per use case).
+   */
+  groupCommit?: boolean | GroupCommitOptions;
 };
 
 export { isPostgresUrl };
 
 /** Opens a SQLite file path (or `:memory:`) or a `postgres://` URL, same schema either way. */
 export async function openDatabase(target: string, options: OpenOptions = {}): Promise<Database> {
-  return isPostgresUrl(target) ? openPostgres(target, options) : openSqlite(target);
+  return isPostgresUrl(target) ? openPostgres(target, options) : openSqlite(target, options);
 }
 
-function openSqlite(path: string): Database {
+/** How long a SQLite write waits for another process's write lock. */
+const sqliteBusyTimeoutMs = 5000;
+
+function openSqlite(path: string, options: OpenOptions): Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path);
   sqlite.pragma('journal_mode = WAL');
@@ -54,10 +68,25 @@ function openSqlite(path: string): Database {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   // Another process (say `kopek merchant create` beside `kopek serve`) waits rather than fails.
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${sqliteBusyTimeoutMs}`);
   sqlite.defaultSafeIntegers(true);
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return withMigrator('sqlite', db, `sqlite:${path}`, sqliteExclusive(path));
+  const grouped = options.groupCommit ?? process.env.KOPEK_SQLITE_GROUP_COMMIT !== '0';
+  const config = { database: withStatementCache(sqlite) };
+  const dialect = grouped
+    ? new ImmediateSqliteDialect(config, sqlite, sqliteBusyTimeoutMs)
+    : new SqliteDialect(config);
+  const db = new Kysely<DB>({ dialect });
+  const database = withMigrator('sqlite', db, `sqlite:${path}`, sqliteExclusive(path));
+  if (!grouped) return database;
+  const groupCommit = new GroupCommit(db, sqlite, grouped === true ? {} : grouped);
+  return {
+    ...database,
+    groupCommit,
+    close: async () => {
+      await groupCommit.drain(); // a batch in flight commits before the connection closes
+      await database.close();
+    },
+  };
 }
 
 /**

@@ -18,6 +18,8 @@ export function isUniqueViolation(error: unknown): boolean {
  * `work` must only touch the database, because a lost race runs it again.
  */
 export async function inTransaction<T>(database: Database, work: (trx: Tx) => Promise<T>): Promise<T> {
+  // SQLite's group commit runs it in a savepoint of a shared commit, and retries busy work itself.
+  if (database.groupCommit) return database.groupCommit.run(work);
   for (let attempt = 1; ; attempt++) {
     try {
       return await database.db.transaction().execute(work);
