@@ -468,7 +468,10 @@ function printTable(label: string, durability: string, section: Section) {
   for (const row of rows) console.log(line(row));
   const creates = section.figures
     .filter((f) => f.stored !== undefined)
-    .map((f) => `${names[f.test]} C=${f.connections}: ${f.statuses[String(f.expected)] ?? 0} × ${f.expected}, ${f.stored} stored`);
+    .map(
+      (f) =>
+        `${names[f.test]} C=${f.connections}: ${f.statuses[String(f.expected)] ?? 0} × ${f.expected}, ${f.stored} stored`,
+    );
   if (creates.length > 0) console.log(`create check: ${creates.join('; ')}`);
   const { start, end } = section;
   console.log(
