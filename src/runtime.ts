@@ -57,6 +57,9 @@ export type GatewayOptions = {
  */
 const simulatorKeyPurpose = 'simulator-3ds';
 
+/** Outbox batches one background tick delivers at most before the other chores get their turn. */
+const deliveryBatchesPerTick = 10;
+
 export async function openGateway(config: Config, options: GatewayOptions): Promise<Gateway> {
   const { log } = options;
   const dialects = options.dialects ?? allDialects;
@@ -128,7 +131,16 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
   // Each chore fails on its own: one that keeps throwing (a poisoned outbox row, a database
   // refusing one query) must not starve the others, expiry and hold release above all.
   const chores: [string, () => Promise<unknown>][] = [
-    ['outbox delivery', () => worker.runOnce()],
+    // a full batch means more are due: go on (a bounded number of batches, so the other
+    // chores keep their turn) rather than wait a whole interval per batch
+    [
+      'outbox delivery',
+      async () => {
+        for (let batch = 0; batch < deliveryBatchesPerTick; batch++)
+          if ((await worker.runOnce()) < limits.outboxBatchMax) return;
+        drained = false;
+      },
+    ],
     ['expiry sweep', () => engine.expireDue()],
     ['lapsed 3-DS challenges', () => engine.settleLapsedChallenges()],
     ['unsettled resolution', () => engine.resolveUnsettled()],
@@ -136,7 +148,10 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
     ['stranded test outcomes', () => engine.finishTestOutcomes()],
     ['ended rate-limit windows', () => engine.pruneRateLimits()],
   ];
+  /** False when the last tick left due outbox rows behind: the next tick starts at once. */
+  let drained = true;
   const tick = async () => {
+    drained = true;
     for (const [chore, run] of chores) {
       try {
         await run();
@@ -153,7 +168,7 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
       if (timer || stopped) return;
       const loop = () => {
         running = tick().finally(() => {
-          if (!stopped) timer = setTimeout(loop, intervalMs);
+          if (!stopped) timer = setTimeout(loop, drained ? intervalMs : 0);
         });
       };
       timer = setTimeout(loop, 0);
