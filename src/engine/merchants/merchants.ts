@@ -10,7 +10,6 @@ import {
   hashPassword,
   verifyPassword,
 } from '../../security/passwords.ts';
-import type { Vault } from '../../security/vault.ts';
 import type { MerchantRow } from '../../store/schema.ts';
 import { inTransaction } from '../../store/transaction.ts';
 import type { EngineDeps } from '../context.ts';
@@ -319,8 +318,8 @@ async function authRow(deps: EngineDeps, dialect: Dialect, column: 'login' | 'pu
  * numbers are never kept open.
  */
 const openedMax = 1000;
-const opened = new WeakMap<Vault, Map<string, string>>();
-function openSecret(vault: Vault, sealed: string, aad: string): string {
+const opened = new WeakMap<EngineDeps['vault'], Map<string, string>>();
+function openSecret(vault: EngineDeps['vault'], sealed: string, aad: string): string {
   let cache = opened.get(vault);
   if (!cache) {
     cache = new Map();
