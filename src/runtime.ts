@@ -65,7 +65,12 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
   const dialects = options.dialects ?? allDialects;
   const now = options.now ?? (() => new Date());
   setCallbackTargetPolicy({ allowPrivate: config.callbacksAllowPrivate === true });
-  const database = options.database ?? (await openDatabase(config.database));
+  const database =
+    options.database ??
+    (await openDatabase(
+      config.database,
+      config.databasePoolSize === undefined ? {} : { poolSize: config.databasePoolSize },
+    ));
   await database.migrate();
   const simulator = new SimulatorBank({
     store: new DatabaseSimStore(database),
