@@ -8,23 +8,24 @@
  * for a fixed time at every connection count after a warm-up. Prints a table per database
  * and a final `BENCH_HTTP_JSON {...}` line; any error or unexpected status fails the run.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon, { type Request as CannonRequest, type Result as CannonResult } from 'autocannon';
-import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
-import pg from 'pg';
-import type { Config } from '../src/config.ts';
-import { createLogger } from '../src/log.ts';
-import { type Gateway, openGateway } from '../src/runtime.ts';
-import { newMasterKey } from '../src/security/vault.ts';
-import { type Database, type Flavor, openDatabase } from '../src/store/database.ts';
-import { buildApp } from '../src/web/app.ts';
+import type { Database, Flavor } from '../src/store/database.ts';
+import { startCeiling } from './ceiling.ts';
+import {
+  type BenchDatabase,
+  type Memory,
+  memory,
+  openPostgresBench,
+  openSqliteBench,
+  percentile,
+  postgresReachable,
+  round,
+  startServer,
+} from './harness.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Settings, all from the environment.
@@ -42,7 +43,7 @@ const listEnv = (name: string, fallback: string): string[] =>
     .map((s) => s.trim())
     .filter((s) => s !== '');
 
-const testNames = ['healthz', 'create', 'get', 'page'] as const;
+const testNames = ['healthz', 'nodb', 'create', 'impay', 'paykeeper', 'get', 'page'] as const;
 type TestName = (typeof testNames)[number];
 
 const connections = listEnv('BENCH_HTTP_CONNECTIONS', '1,16').map((c) => {
@@ -57,7 +58,7 @@ const settings = {
   /** Unmeasured seconds before each run, same test and connections (0: none). */
   warmupSeconds: intEnv('BENCH_HTTP_WARMUP_SECONDS', 1),
   connections,
-  tests: listEnv('BENCH_HTTP_TESTS', testNames.join(',')).map((t) => {
+  tests: listEnv('BENCH_HTTP_TESTS', 'healthz,nodb,create,impay,paykeeper,get,page').map((t) => {
     if (!(testNames as readonly string[]).includes(t))
       throw new Error(`BENCH_HTTP_TESTS: one or more of ${testNames.join(',')}`);
     return t as TestName;
@@ -75,7 +76,6 @@ const settings = {
 // ---------------------------------------------------------------------------------------------
 // Figures.
 
-type Memory = { rssMiB: number; heapUsedMiB: number };
 type Figures = {
   test: TestName;
   connections: number;
@@ -102,22 +102,11 @@ type Figures = {
   /** create only: payments the run added to the database (≥ its 201s; in-flight at the stop count too). */
   stored?: number;
   warmup: { responses: number; unexpected: number; errors: number };
+  /** creates: responses per second as a share of the ceiling's (no database) at the same connections. */
+  vsCeiling?: number;
   before: Memory;
   after: Memory;
 };
-
-const mib = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
-const memory = (): Memory => {
-  const m = process.memoryUsage();
-  return { rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed) };
-};
-const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
-
-/** Nearest-rank percentile of sorted latencies. */
-const percentile = (sorted: Float64Array, p: number): number =>
-  sorted.length === 0
-    ? Number.NaN
-    : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 // ---------------------------------------------------------------------------------------------
 // Driving the server.
@@ -131,6 +120,10 @@ type Target = {
   headers?: Record<string, string>;
   /** A new body for every request. */
   body?: () => string;
+  /** Builds every request (body and headers) instead of `body`. */
+  setup?: (req: CannonRequest) => CannonRequest;
+  /** Another server than the gateway (the ceiling without a database). */
+  url?: string;
 };
 
 type Shot = {
@@ -140,13 +133,17 @@ type Shot = {
 };
 
 async function shoot(url: string, target: Target, conns: number, seconds: number): Promise<Shot> {
-  const { body } = target;
+  const { body, setup } = target;
   const request: CannonRequest = {
     method: target.method,
     path: target.path,
     ...(target.headers ? { headers: target.headers } : {}),
     // autocannon calls setupRequest before each send when it is given: each request a new body.
-    ...(body ? { setupRequest: (req: CannonRequest) => ({ ...req, body: body() }) } : {}),
+    ...(setup
+      ? { setupRequest: setup }
+      : body
+        ? { setupRequest: (req: CannonRequest) => ({ ...req, body: body() }) }
+        : {}),
   };
   let latencies = new Float64Array(1 << 14);
   let count = 0;
@@ -179,126 +176,6 @@ const unexpectedOf = (result: CannonResult, expected: number) =>
 // ---------------------------------------------------------------------------------------------
 // Databases and the gateway.
 
-type BenchDatabase = { database: Database; durability: string; drop(): Promise<void> };
-
-/** The file system holding `path`, from /proc/mounts (Linux); tmpfs would make fsync free. */
-function fileSystemOf(path: string): string {
-  try {
-    const full = resolve(path);
-    let best = { point: '', type: 'unknown' };
-    for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
-      const [, point, type] = line.split(' ');
-      if (!point || !type) continue;
-      const inside = full === point || full.startsWith(point.endsWith('/') ? point : `${point}/`);
-      if (inside && point.length >= best.point.length) best = { point, type };
-    }
-    return best.type;
-  } catch {
-    return 'unknown';
-  }
-}
-
-async function openSqliteBench(): Promise<BenchDatabase> {
-  const dir = mkdtempSync(join(settings.sqliteDir, 'kopek-bench-http-'));
-  const database = await openDatabase(join(dir, 'kopek.db'));
-  const pragma = async (name: string) =>
-    String(Object.values((await sql.raw(`pragma ${name}`).execute(database.db)).rows[0] ?? {})[0]);
-  const synchronous = ['OFF', 'NORMAL', 'FULL', 'EXTRA'][Number(await pragma('synchronous'))] ?? '?';
-  return {
-    database,
-    durability: `journal_mode=${await pragma('journal_mode')} synchronous=${synchronous}, file on ${fileSystemOf(dir)} (${dir})`,
-    drop: async () => {
-      await database.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function postgresReachable(url: string): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return null;
-  } catch (error) {
-    return (error as Error).message || String(error);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-async function openPostgresBench(url: string): Promise<BenchDatabase> {
-  const schema = `kopek_bench_http_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const drop = async () => {
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    try {
-      await admin.query(`drop schema if exists "${schema}" cascade`);
-    } finally {
-      await admin.end();
-    }
-  };
-  let database: Database;
-  try {
-    database = await openDatabase(url, { schema, poolSize: settings.poolSize });
-  } catch (error) {
-    await drop().catch(() => {});
-    throw error;
-  }
-  const show = async (name: string) =>
-    String(Object.values((await sql.raw(`show ${name}`).execute(database.db)).rows[0] ?? {})[0]);
-  const version = (await show('server_version')).split(' ')[0];
-  return {
-    database,
-    durability: `PostgreSQL ${version}, fsync=${await show('fsync')} synchronous_commit=${await show('synchronous_commit')}, schema ${schema}, pool ${settings.poolSize}`,
-    drop: async () => {
-      await database.close();
-      await drop();
-    },
-  };
-}
-
-type Server = { gateway: Gateway; app: FastifyInstance; url: string; logLines: () => number };
-
-/** The gateway and its Fastify app on 127.0.0.1:<free port>; logs at `warn`, counted and discarded; no workers. */
-async function startServer(database: Database): Promise<Server> {
-  let lines = 0;
-  const log = createLogger({
-    level: 'warn',
-    destination: new Writable({
-      write(_chunk, _encoding, done) {
-        lines++;
-        done();
-      },
-    }),
-  });
-  const config: Config = {
-    database: database.label,
-    dataDir: '/nonexistent',
-    host: '127.0.0.1',
-    port: 0,
-    publicUrl: 'http://kopek.bench',
-    keyring: { activeKeyId: 'b1', keys: new Map([['b1', newMasterKey()]]) },
-    keyringSource: 'env',
-    connectorTimeoutMs: 10_000,
-    paymentAttemptsMax: 3,
-    statsTimeZone: 'Europe/Moscow',
-    logLevel: 'warn',
-    workers: false,
-    trustProxy: false,
-  };
-  const gateway = await openGateway(config, { log, database });
-  try {
-    const app = await buildApp(gateway);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const { port } = app.server.address() as AddressInfo;
-    return { gateway, app, url: `http://127.0.0.1:${port}`, logLines: () => lines };
-  } catch (error) {
-    await gateway.close();
-    throw error;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // One database.
 
@@ -325,11 +202,17 @@ async function settledPayments(database: Database, merchantId: bigint): Promise<
   return last;
 }
 
+/** The tests that create a payment: their runs count what they stored. */
+const creates = new Set<TestName>(['create', 'impay', 'paykeeper']);
+
+const sha1hex = (text: string) => createHash('sha1').update(text).digest('hex');
+
 type Section = { figures: Figures[]; start: Memory; end: Memory; logLines: number; problems: string[] };
 
 async function runDatabase(label: string, bench: BenchDatabase): Promise<Section> {
   const { database } = bench;
   const server = await startServer(database);
+  const ceiling = await startCeiling();
   const { gateway, url } = server;
   const start = memory();
   try {
@@ -375,8 +258,56 @@ async function runDatabase(label: string, bench: BenchDatabase): Promise<Section
         throw new Error(`GET ${path}: ${res.status} ${res.headers.get('content-type')}`);
     }
 
+    // ImPay: X-Token = sha1(sha1(key) + sha1(body)) over each body; PayKeeper: a form with
+    // the security token the merchant's login gets from /info/settings/token/
+    const impay = made.value.impay;
+    const impayKeyHash = sha1hex(impay.key);
+    const impayRequest = (req: CannonRequest): CannonRequest => {
+      const body = JSON.stringify({ amount: 10, extid: `bench-${run}-${++serial}` });
+      return {
+        ...req,
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'x-login': impay.login,
+          'x-token': sha1hex(impayKeyHash + sha1hex(body)),
+        },
+      };
+    };
+    const pk = made.value.paykeeper;
+    const pkAuth = `Basic ${Buffer.from(`${pk.login}:${pk.password}`).toString('base64')}`;
+    const tokenRes = await fetch(`${url}/info/settings/token/`, { headers: { authorization: pkAuth } });
+    const pkToken = ((await tokenRes.json()) as { token?: string }).token;
+    if (tokenRes.status !== 200 || !pkToken) throw new Error(`PayKeeper token: ${tokenRes.status}`);
+    const pkBody = () =>
+      `pay_amount=10.00&orderid=bench-${run}-${++serial}&service_name=Bench&token=${encodeURIComponent(pkToken)}`;
+
     const targets: Record<TestName, Target> = {
       healthz: { test: 'healthz', expected: 200, method: 'GET', path: '/healthz' },
+      nodb: {
+        test: 'nodb',
+        expected: 201,
+        method: 'POST',
+        path: '/api/payment-invoices',
+        headers: jsonHeaders,
+        body: invoiceBody,
+        url: ceiling.url,
+      },
+      impay: {
+        test: 'impay',
+        expected: 200,
+        method: 'POST',
+        path: '/v1/pay/lk',
+        setup: impayRequest,
+      },
+      paykeeper: {
+        test: 'paykeeper',
+        expected: 200,
+        method: 'POST',
+        path: '/change/invoice/preview/',
+        headers: { authorization: pkAuth, 'content-type': 'application/x-www-form-urlencoded' },
+        body: pkBody,
+      },
       create: {
         test: 'create',
         expected: 201,
@@ -401,14 +332,15 @@ async function runDatabase(label: string, bench: BenchDatabase): Promise<Section
       for (const conns of settings.connections) {
         const warm =
           settings.warmupSeconds > 0
-            ? (await shoot(url, target, conns, settings.warmupSeconds)).result
+            ? (await shoot(target.url ?? url, target, conns, settings.warmupSeconds)).result
             : null;
-        const storedBefore = test === 'create' ? await settledPayments(database, merchantId) : 0;
+        const storedBefore = creates.has(test) ? await settledPayments(database, merchantId) : 0;
         const before = memory();
-        const { result, latencies } = await shoot(url, target, conns, settings.seconds);
+        const { result, latencies } = await shoot(target.url ?? url, target, conns, settings.seconds);
         const after = memory();
-        const stored =
-          test === 'create' ? (await settledPayments(database, merchantId)) - storedBefore : undefined;
+        const stored = creates.has(test)
+          ? (await settledPayments(database, merchantId)) - storedBefore
+          : undefined;
         const statuses = Object.fromEntries(
           Object.entries(result.statusCodeStats).map(([status, { count }]) => [status, count]),
         );
@@ -442,6 +374,12 @@ async function runDatabase(label: string, bench: BenchDatabase): Promise<Section
       }
     }
 
+    // each create beside the ceiling measured in the same run, at the same connections
+    for (const f of figures) {
+      const top = figures.find((g) => g.test === 'nodb' && g.connections === f.connections);
+      if (creates.has(f.test) && top && top.perSecondOverall > 0)
+        f.vsCeiling = round(f.perSecondOverall / top.perSecondOverall, 3);
+    }
     const problems: string[] = [];
     for (const f of figures) {
       const at = `${label} ${names[f.test]} C=${f.connections}`;
@@ -453,15 +391,16 @@ async function runDatabase(label: string, bench: BenchDatabase): Promise<Section
         problems.push(
           `${at} warm-up: ${f.warmup.unexpected} responses not ${f.expected}, errors ${f.warmup.errors}`,
         );
-      const got = f.statuses['201'] ?? 0;
+      const got = f.statuses[String(f.expected)] ?? 0;
       if (f.stored !== undefined && (f.stored < got || f.stored > got + f.connections))
-        problems.push(`${at}: ${got} × 201 but ${f.stored} payments stored`);
+        problems.push(`${at}: ${got} × ${f.expected} but ${f.stored} payments stored`);
       if (f.responses === 0) problems.push(`${at}: no responses`);
     }
     const section = { figures, start, end: memory(), logLines: server.logLines(), problems };
     printTable(label, bench.durability, section);
     return section;
   } finally {
+    await ceiling.close();
     await server.app.close();
     await gateway.close();
   }
@@ -472,7 +411,10 @@ async function runDatabase(label: string, bench: BenchDatabase): Promise<Section
 
 const names: Record<TestName, string> = {
   healthz: 'GET /healthz',
-  create: 'POST /api/payment-invoices',
+  nodb: 'ceiling: same POST, no database',
+  create: 'Paymega POST /api/payment-invoices',
+  impay: 'ImPay POST /v1/pay/lk',
+  paykeeper: 'PayKeeper POST /change/invoice/preview/',
   get: 'GET /api/payment-invoices/{id}',
   page: 'GET /pay/{id}',
 };
@@ -488,6 +430,7 @@ function printTable(label: string, durability: string, section: Section) {
     'C',
     'n',
     'req/s',
+    'vs ceiling',
     'p50 ms',
     'p90 ms',
     'p99 ms',
@@ -503,6 +446,7 @@ function printTable(label: string, durability: string, section: Section) {
     String(f.connections),
     String(f.responses),
     f.perSecond.toFixed(0),
+    f.vsCeiling === undefined ? '' : `${(f.vsCeiling * 100).toFixed(1)}%`,
     f.p50Ms.toFixed(2),
     f.p90Ms.toFixed(2),
     f.p99Ms.toFixed(2),
@@ -516,7 +460,7 @@ function printTable(label: string, durability: string, section: Section) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
     cells
-      .map((cell, i) => (i === 0 || i === 8 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .map((cell, i) => (i === 0 || i === 9 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
       .join('  ');
   console.log(`\n== ${label}: ${durability}`);
   console.log(line(header));
@@ -524,7 +468,10 @@ function printTable(label: string, durability: string, section: Section) {
   for (const row of rows) console.log(line(row));
   const creates = section.figures
     .filter((f) => f.stored !== undefined)
-    .map((f) => `C=${f.connections}: ${f.statuses['201'] ?? 0} × 201, ${f.stored} stored`);
+    .map(
+      (f) =>
+        `${names[f.test]} C=${f.connections}: ${f.statuses[String(f.expected)] ?? 0} × ${f.expected}, ${f.stored} stored`,
+    );
   if (creates.length > 0) console.log(`create check: ${creates.join('; ')}`);
   const { start, end } = section;
   console.log(
@@ -558,7 +505,7 @@ async function main() {
   };
 
   if (settings.databases.includes('sqlite')) {
-    const bench = await openSqliteBench();
+    const bench = await openSqliteBench(settings.sqliteDir, 'kopek-bench-http');
     try {
       record('sqlite', bench.durability, await runDatabase('SQLite', bench));
     } finally {
@@ -582,7 +529,7 @@ async function main() {
       console.log(`\n== ${note}`);
       notes.push(note);
     } else {
-      const bench = await openPostgresBench(url);
+      const bench = await openPostgresBench(url, settings.poolSize, 'kopek_bench_http');
       try {
         record('postgres', bench.durability, await runDatabase(`PostgreSQL ${shown}`, bench));
       } finally {

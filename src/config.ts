@@ -39,6 +39,8 @@ export type Config = {
   cabinetLoginLimits?: CabinetLoginLimits;
   /** The cabinet's built files (web/cabinet.ts); cabinet/dist/ of the install where unset. */
   cabinetDist?: string;
+  /** PostgreSQL: connections this process keeps at most (`DATABASE_POOL_SIZE`); 10 unless set. */
+  databasePoolSize?: number;
 };
 
 /** Login attempts at the cabinet (each counted, right or wrong, before the password is checked). */
@@ -203,7 +205,18 @@ export function loadSettings(overrides: Overrides = {}): Settings {
       process.env.CALLBACKS_ALLOW_PRIVATE,
       overrides.database === undefined && process.env.DATABASE_URL === undefined,
     ),
+    ...(process.env.DATABASE_POOL_SIZE
+      ? { databasePoolSize: poolSizeOf(process.env.DATABASE_POOL_SIZE) }
+      : {}),
   };
+}
+
+/** `DATABASE_POOL_SIZE`: 1 to 1000 connections (README, "PostgreSQL pool size"). */
+function poolSizeOf(raw: string): number {
+  const size = Number(raw);
+  if (!Number.isSafeInteger(size) || size < 1 || size > 1000)
+    throw new Error(`DATABASE_POOL_SIZE must be a whole number from 1 to 1000, got ${raw}`);
+  return size;
 }
 
 /**

@@ -58,12 +58,37 @@ export type GatewayOptions = {
  */
 const simulatorKeyPurpose = 'simulator-3ds';
 
+/** Outbox batches one background tick delivers at most before the other chores get their turn. */
+const deliveryBatchesPerTick = 10;
+
+/**
+ * How long after a notification is written this process looks for it (the transaction that
+ * wrote it commits meanwhile; one that takes longer is found by the next tick).
+ */
+const nudgeDelayMs = 10;
+
 export async function openGateway(config: Config, options: GatewayOptions): Promise<Gateway> {
   const { log } = options;
+  // A process that runs the worker delivers what it has just written at once, rather than at
+  // the next tick of its background loop (up to its interval later): a merchant hears of a
+  // payment in milliseconds. Other processes' notifications still wait for a tick.
+  let nudge = (): void => {};
+  const nudging =
+    (notifier: Notifier): Notifier =>
+    (event) => {
+      const rows = notifier(event);
+      if (rows.length > 0) nudge();
+      return rows;
+    };
   const dialects = options.dialects ?? allDialects;
   const now = options.now ?? (() => new Date());
   setCallbackTargetPolicy({ allowPrivate: config.callbacksAllowPrivate === true });
-  const database = options.database ?? (await openDatabase(config.database));
+  const database =
+    options.database ??
+    (await openDatabase(
+      config.database,
+      config.databasePoolSize === undefined ? {} : { poolSize: config.databasePoolSize },
+    ));
   await database.migrate();
   const simulator = new SimulatorBank({
     store: new DatabaseSimStore(database),
@@ -91,7 +116,7 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
       coreCallbackNotifier,
       ...dialects.flatMap((d) => d.notifiers ?? []),
       ...(options.notifiers ?? []),
-    ],
+    ].map(nudging),
     config: {
       publicUrl: config.publicUrl,
       connectorTimeoutMs: config.connectorTimeoutMs,
@@ -135,11 +160,23 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
 
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
+  /** A delivery pass started by a nudge, while it runs; and the nudge waiting to start one. */
+  let delivering: Promise<void> | undefined;
+  let nudged: NodeJS.Timeout | undefined;
   let stopped = false;
   // Each chore fails on its own: one that keeps throwing (a poisoned outbox row, a database
   // refusing one query) must not starve the others, expiry and hold release above all.
   const chores: [string, () => Promise<unknown>][] = [
-    ['outbox delivery', () => worker.runOnce()],
+    // a full batch means more are due: go on (a bounded number of batches, so the other
+    // chores keep their turn) rather than wait a whole interval per batch
+    [
+      'outbox delivery',
+      async () => {
+        for (let batch = 0; batch < deliveryBatchesPerTick; batch++)
+          if ((await worker.runOnce()) < limits.outboxBatchMax) return;
+        drained = false;
+      },
+    ],
     ['expiry sweep', () => engine.expireDue()],
     ['lapsed 3-DS challenges', () => engine.settleLapsedChallenges()],
     ['unsettled resolution', () => engine.resolveUnsettled()],
@@ -148,7 +185,10 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
     ['ended rate-limit windows', () => engine.pruneRateLimits()],
     ['ended cabinet sessions', () => engine.pruneSessions()],
   ];
+  /** False when the last tick left due outbox rows behind: the next tick starts at once. */
+  let drained = true;
   const tick = async () => {
+    drained = true;
     for (const [chore, run] of chores) {
       try {
         await run();
@@ -163,9 +203,33 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
     worker,
     startBackground(intervalMs = 1000) {
       if (timer || stopped) return;
+      let again = false;
+      nudge = () => {
+        if (stopped) return;
+        if (delivering) again = true;
+        else nudged ??= setTimeout(deliverNow, nudgeDelayMs);
+      };
+      const deliverNow = () => {
+        nudged = undefined;
+        delivering = (async () => {
+          try {
+            do {
+              again = false;
+              for (let batch = 0; batch < deliveryBatchesPerTick && !stopped; batch++)
+                if ((await worker.runOnce()) < limits.outboxBatchMax) break;
+            } while (again && !stopped);
+          } catch (error) {
+            log.error({ err: error, chore: 'outbox delivery' }, 'background chore failed');
+          } finally {
+            delivering = undefined;
+            // news that came after the last pass looked: another pass
+            if (again) nudge();
+          }
+        })();
+      };
       const loop = () => {
         running = tick().finally(() => {
-          if (!stopped) timer = setTimeout(loop, intervalMs);
+          if (!stopped) timer = setTimeout(loop, drained ? intervalMs : 0);
         });
       };
       timer = setTimeout(loop, 0);
@@ -173,7 +237,9 @@ export async function openGateway(config: Config, options: GatewayOptions): Prom
     async close() {
       stopped = true;
       clearTimeout(timer);
+      clearTimeout(nudged);
       await running;
+      await delivering;
       await options.email?.close();
       if (!options.database) await database.close();
     },

@@ -1,9 +1,9 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
 import { limits } from '../domain/limits.ts';
 import { VaultError } from '../security/vault.ts';
 import type { Database } from '../store/database.ts';
-import type { OutboxRow } from '../store/schema.ts';
+import type { DB, OutboxRow } from '../store/schema.ts';
 import { inTransaction } from '../store/transaction.ts';
 import { isForbiddenTarget } from './outgoing.ts';
 
@@ -138,10 +138,13 @@ export class DeliveryWorker {
   /** Claims and delivers up to one batch; returns how many rows it attempted. */
   async runOnce(): Promise<number> {
     const budget = Math.min(this.#o.batch, limits.outboxBatchMax);
+    const lanesMax = Math.max(1, Math.min(this.#o.concurrency, budget));
     let taken = 0;
+    const lanes: Promise<void>[] = [];
     // Each lane claims one row right before sending it, so a claimed row never waits in memory
     // for a free lane: claiming the whole batch up front let waiting rows outlive their lease,
-    // and another worker claimed and sent them again.
+    // and another worker claimed and sent them again. Lanes open one at a time, each once the
+    // last one found a row: an idle outbox costs one claim per run, not one per lane.
     const lane = async () => {
       while (taken < budget) {
         taken++;
@@ -150,6 +153,7 @@ export class DeliveryWorker {
           taken--;
           return;
         }
+        if (lanes.length < lanesMax && taken < budget) lanes.push(lane());
         try {
           await this.deliver(row);
         } catch (error) {
@@ -159,19 +163,26 @@ export class DeliveryWorker {
         }
       }
     };
-    const lanes = await Promise.allSettled(
-      Array.from({ length: Math.max(1, Math.min(this.#o.concurrency, budget)) }, lane),
-    );
+    lanes.push(lane());
+    // Lanes are added while others run: wait until none is left unsettled.
+    const settled: PromiseSettledResult<void>[] = [];
+    for (let i = 0; i < lanes.length; i++) settled.push(...(await Promise.allSettled([lanes[i]!])));
     // Every lane has stopped before a claim failure is reported, so no lane outlives runOnce.
-    for (const l of lanes) if (l.status === 'rejected') throw l.reason;
+    for (const l of settled) if (l.status === 'rejected') throw l.reason;
     return taken;
   }
 
+  /**
+   * The next due row, leased to this worker, in one statement (`UPDATE … WHERE id = (SELECT …
+   * LIMIT 1) RETURNING *`). On PostgreSQL it runs on its own, one round trip, the select
+   * `FOR UPDATE SKIP LOCKED` so that workers never wait for each other's row; on SQLite inside a
+   * transaction, as every write there (one writer; commits may be grouped).
+   */
   private async claim(): Promise<OutboxRow | undefined> {
     const { database, leaseMs, workerId } = this.#o;
     const now = this.#o.now().getTime();
-    return inTransaction(database, async (trx) => {
-      let due = trx
+    const claimIn = (db: Kysely<DB>) => {
+      let due = db
         .selectFrom('outbox')
         .select('id')
         .where('notice', '=', 'queued')
@@ -180,15 +191,14 @@ export class DeliveryWorker {
         .orderBy('next_attempt_at')
         .limit(1);
       if (database.flavor === 'postgres') due = due.forUpdate().skipLocked();
-      const id = (await due.executeTakeFirst())?.id;
-      if (id === undefined) return undefined;
-      return trx
+      return db
         .updateTable('outbox')
         .set({ locked_until: now + leaseMs, locked_by: workerId })
-        .where('id', '=', id)
+        .where('id', '=', due)
         .returningAll()
         .executeTakeFirst();
-    });
+    };
+    return database.flavor === 'postgres' ? claimIn(database.db) : inTransaction(database, claimIn);
   }
 
   /**
@@ -260,51 +270,76 @@ export class DeliveryWorker {
     const policy = this.#o.retryPolicy(row.channel);
     const exhausted = !result.delivered && (deadLetter || attempt >= policy.attemptsMax);
     const superseded = result.superseded === true && !result.delivered;
-    const held = await inTransaction(database, async (trx) => {
-      // Only the lease holder writes: the lease's end, as claimed, is the fencing token. Should
-      // the lease have lapsed and the row gone to another worker, that worker owns the row and
-      // its log, and this result is dropped rather than logged as an extra attempt.
-      const { numUpdatedRows } = await trx
+    const closed = {
+      attempts:
+        superseded || (result.delivered && result.nothingSent) ? row.attempts : sql<bigint>`attempts + 1`,
+      notice: superseded
+        ? ('superseded' as const)
+        : result.delivered
+          ? ('delivered' as const)
+          : exhausted
+            ? ('exhausted' as const)
+            : ('queued' as const),
+      delivered_at: result.delivered ? now : null,
+      next_attempt_at:
+        result.delivered || exhausted || superseded ? row.next_attempt_at : now + policy.delayMs(attempt),
+      locked_until: null,
+      locked_by: null,
+      updated_at: now,
+    };
+    // Only the lease holder writes: the lease's end, as claimed, is the fencing token. Should
+    // the lease have lapsed and the row gone to another worker, that worker owns the row and
+    // its log, and this result is dropped rather than logged as an extra attempt.
+    const close = (db: Kysely<DB>) =>
+      db
         .updateTable('outbox')
-        .set({
-          attempts: superseded || (result.delivered && result.nothingSent) ? row.attempts : sql`attempts + 1`,
-          notice: superseded
-            ? 'superseded'
-            : result.delivered
-              ? 'delivered'
-              : exhausted
-                ? 'exhausted'
-                : 'queued',
-          delivered_at: result.delivered ? now : null,
-          next_attempt_at:
-            result.delivered || exhausted || superseded ? row.next_attempt_at : now + policy.delayMs(attempt),
-          locked_until: null,
-          locked_by: null,
-          updated_at: now,
-        })
+        .set(closed)
         .where('id', '=', row.id)
         .where('locked_by', '=', workerId)
         .where('locked_until', '=', row.locked_until ?? -1n)
-        .where('notice', '=', 'queued')
-        .executeTakeFirst();
-      if (numUpdatedRows === 0n) return false;
-      if (superseded) return true;
-      await trx
-        .insertInto('delivery_attempts')
-        .values({
-          outbox_id: row.id,
-          merchant_id: row.merchant_id,
-          attempt_no: attempt,
-          started_at: started,
-          duration_ms: now - started,
-          delivered: result.delivered ? 1 : 0,
-          response_status: result.responseStatus ?? null,
-          response_body: storable(result.responseBody, limits.deliveryResponseBodyStoredMax),
-          error: storable(result.error, 500),
-        })
-        .execute();
-      return true;
-    });
+        .where('notice', '=', 'queued');
+    const attemptRow = {
+      outbox_id: row.id,
+      merchant_id: row.merchant_id,
+      attempt_no: attempt,
+      started_at: started,
+      duration_ms: now - started,
+      delivered: result.delivered ? 1 : 0,
+      response_status: result.responseStatus ?? null,
+      response_body: storable(result.responseBody, limits.deliveryResponseBodyStoredMax),
+      error: storable(result.error, 500),
+    };
+    const held =
+      database.flavor === 'postgres' && !superseded
+        ? // one statement, one round trip: the attempt is logged only if the row was still held
+          (
+            await database.db
+              .with('closed', () => close(database.db).returning('id'))
+              .insertInto('delivery_attempts')
+              .columns([
+                'outbox_id',
+                'merchant_id',
+                'attempt_no',
+                'started_at',
+                'duration_ms',
+                'delivered',
+                'response_status',
+                'response_body',
+                'error',
+              ])
+              .expression(
+                sql`select closed.id, cast(${attemptRow.merchant_id} as bigint), cast(${attemptRow.attempt_no} as bigint), cast(${attemptRow.started_at} as bigint), cast(${attemptRow.duration_ms} as bigint), cast(${attemptRow.delivered} as bigint), cast(${attemptRow.response_status} as bigint), cast(${attemptRow.response_body} as text), cast(${attemptRow.error} as text) from closed`,
+              )
+              .returning('id')
+              .execute()
+          ).length > 0
+        : await inTransaction(database, async (trx) => {
+            const { numUpdatedRows } = await close(trx).executeTakeFirst();
+            if (numUpdatedRows === 0n) return false;
+            if (superseded) return true;
+            await trx.insertInto('delivery_attempts').values(attemptRow).execute();
+            return true;
+          });
     if (!held)
       this.#o.log?.warn(
         { outboxId: row.id.toString(), channel: row.channel, attempt },

@@ -1,9 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import type { Merchant } from '../../engine/merchants/view.ts';
+import type { Keyring } from '../../security/vault.ts';
 import type { DialectHost } from '../dialect.ts';
 import { accountSlot, parseBasic } from '../kit/auth.ts';
-import { deriveKey, previousKeys } from '../kit/keys.ts';
 import { printPkDay, startOfPkDay } from './dates.ts';
+import { deriveFrom } from '../kit/keys.ts';
 import type { PkUser } from './route.ts';
 import { authenticateSession, sessionTokenOf } from './session-auth.ts';
 import { deriveTokenKey, isSecurityTokenValid, securityToken } from './sign.ts';
@@ -106,17 +107,38 @@ export const basicAuth =
 const tokenPurpose = 'paykeeper-security-token';
 const subjectOf = (user: PkUser) => ({ userId: user.id ?? 0n, stamp: user.stamp });
 
+/**
+ * The token key of one master key: HKDF then HMAC, a pure function of the master key, so it is
+ * worked out once per master key rather than on every call (kept as long as the key is).
+ */
+const tokenKeys = new WeakMap<Buffer, Buffer>();
+function tokenKeyOf(master: Buffer): Buffer {
+  let key = tokenKeys.get(master);
+  if (!key) {
+    key = deriveTokenKey(deriveFrom(master, tokenPurpose));
+    tokenKeys.set(master, key);
+  }
+  return key;
+}
+
+/** The token keys: the active master key's first, then those rotated out (still in the keyring). */
+function tokenKeysOf(keyring: Keyring): Buffer[] {
+  const active = keyring.keys.get(keyring.activeKeyId);
+  if (!active) throw new Error('the active master key is missing from the keyring');
+  return [
+    tokenKeyOf(active),
+    ...[...keyring.keys].filter(([id]) => id !== keyring.activeKeyId).map(([, master]) => tokenKeyOf(master)),
+  ];
+}
+
 /** This window's token of `user`, under the active master key. */
 export function tokenOf(host: DialectHost, user: PkUser): string {
-  const key = deriveTokenKey(deriveKey(host.config.keyring, tokenPurpose));
-  return securityToken(key, subjectOf(user), host.now().getTime());
+  return securityToken(tokenKeysOf(host.config.keyring)[0]!, subjectOf(user), host.now().getTime());
 }
 
 /** A POST's `token`: valid under the active master key or one rotated out (still in the keyring). */
 export function isTokenValid(host: DialectHost, user: PkUser, token: string | undefined): boolean {
   if (token === undefined) return false;
-  const { keyring } = host.config;
-  const keys = [deriveKey(keyring, tokenPurpose), ...previousKeys(keyring, tokenPurpose)];
   const nowMs = host.now().getTime();
-  return keys.some((k) => isSecurityTokenValid(deriveTokenKey(k), subjectOf(user), token, nowMs));
+  return tokenKeysOf(host.config.keyring).some((k) => isSecurityTokenValid(k, subjectOf(user), token, nowMs));
 }

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { type PublicApiLimits, publicApiLimitsDefault } from '../../config.ts';
 import type { Engine } from '../../engine/engine.ts';
-import type { Merchant } from '../../engine/merchants/view.ts';
+import type { Merchant, Service } from '../../engine/merchants/view.ts';
 import type { Payment } from '../../engine/payments/view.ts';
 import type { DialectHost } from '../dialect.ts';
 import { deriveKey } from '../kit/keys.ts';
@@ -39,6 +39,23 @@ export function invoiceContext(host: DialectHost): InvoiceContext {
   };
 }
 
+/**
+ * The account's services, read once per request: the checks of a create and the document it
+ * answers with both need them. Keyed by the request's `Account` (auth makes one per request),
+ * so what a request reads is never seen by the next one: a service changed is seen at once.
+ */
+const servicesRead = new WeakMap<Account, Promise<Service[]>>();
+export function servicesOf(ctx: InvoiceContext, account: Account): Promise<Service[]> {
+  let services = servicesRead.get(account);
+  if (!services) {
+    services = ctx.engine.listServices(account.merchant.id);
+    servicesRead.set(account, services);
+    // a failed read is not kept: the request fails with it, and nothing else holds the account
+    services.catch(() => servicesRead.delete(account));
+  }
+  return services;
+}
+
 const base64url = (data: string | Buffer) => Buffer.from(data).toString('base64url');
 
 /**
@@ -72,10 +89,18 @@ export async function loadInvoices(
   const { engine } = ctx;
   const merchantId = account.merchant.id;
   const ids = payments.map((p) => p.id);
+  // a refund takes captured money (refunds/ops.ts reserves it from `captured_minor`), so a
+  // payment that never captured any has no refunds to read, nor notifications about them
+  const captured = payments.filter((p) => p.capturedMinor > 0n).map((p) => p.id);
   const [services, refunds, callbacks] = await Promise.all([
-    engine.listServices(merchantId),
-    engine.listRefundsOf(merchantId, ids),
-    engine.listDeliveries({ merchantId, channel: callbackChannel, paymentIds: ids }),
+    servicesOf(ctx, account),
+    captured.length > 0 ? engine.listRefundsOf(merchantId, captured) : [],
+    engine.listDeliveries({
+      merchantId,
+      channel: callbackChannel,
+      paymentIds: ids,
+      refundsOfPaymentIds: captured,
+    }),
   ]);
   const website = account.merchant.settings.website;
   return payments.map((payment) => {

@@ -414,6 +414,31 @@ async function authRow(deps: EngineDeps, dialect: Dialect, column: 'login' | 'pu
     .executeTakeFirst();
 }
 
+/**
+ * Opened credential secrets, by vault, binding and ciphertext: ImPay checks every request's
+ * token with the merchant's key, and AES-GCM on every call buys nothing, since a sealed value
+ * opens to the same text each time. Safe by construction: a new secret or a re-sealing under
+ * another master key (rotation) is another ciphertext, so another entry; a value that does not
+ * open is never kept. Bounded, least recently used dropped first. Credentials only: card
+ * numbers are never kept open.
+ */
+const openedMax = 1000;
+const opened = new WeakMap<EngineDeps['vault'], Map<string, string>>();
+function openSecret(vault: EngineDeps['vault'], sealed: string, aad: string): string {
+  let cache = opened.get(vault);
+  if (!cache) {
+    cache = new Map();
+    opened.set(vault, cache);
+  }
+  const key = `${aad}\n${sealed}`;
+  let plain = cache.get(key);
+  if (plain === undefined) plain = vault.open(sealed, aad);
+  else cache.delete(key); // re-inserted below: the Map's order is the LRU order
+  cache.set(key, plain);
+  if (cache.size > openedMax) cache.delete(cache.keys().next().value!);
+  return plain;
+}
+
 function toAuth(
   deps: EngineDeps,
   dialect: Dialect,
@@ -423,8 +448,8 @@ function toAuth(
   return {
     merchant: toMerchant(row),
     login: row.login,
-    secret: () => (row.secret ? deps.vault.open(row.secret, aad(dialect)) : ''),
-    secret2: () => (row.secret2 ? deps.vault.open(row.secret2, aad(`${dialect}2`)) : null),
+    secret: () => (row.secret ? openSecret(deps.vault, row.secret, aad(dialect)) : ''),
+    secret2: () => (row.secret2 ? openSecret(deps.vault, row.secret2, aad(`${dialect}2`)) : null),
   };
 }
 

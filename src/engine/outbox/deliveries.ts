@@ -21,10 +21,20 @@ export type DeliveryAttempt = {
  */
 export async function listDeliveries(
   deps: EngineDeps,
-  q: { merchantId: bigint; channel: string; paymentIds: readonly bigint[] },
+  q: {
+    merchantId: bigint;
+    channel: string;
+    paymentIds: readonly bigint[];
+    /**
+     * The payments among `paymentIds` that may have refunds (by default all): the caller may
+     * know that the others have none (nothing captured), and spare the query of refunds.
+     */
+    refundsOfPaymentIds?: readonly bigint[];
+  },
 ): Promise<DeliveryAttempt[]> {
   if (q.paymentIds.length === 0) return [];
   const { db } = deps.database;
+  const refundsOf = q.refundsOfPaymentIds ?? q.paymentIds;
   const columns = [
     'o.id as outbox_id',
     'o.event',
@@ -48,12 +58,14 @@ export async function listDeliveries(
       .where('o.ref_type', '=', 'payment')
       .where('o.ref_id', 'in', [...q.paymentIds])
       .execute(),
-    base()
-      .innerJoin('refunds as r', 'r.id', 'o.ref_id')
-      .select([...columns, 'r.payment_id'])
-      .where('o.ref_type', '=', 'refund')
-      .where('r.payment_id', 'in', [...q.paymentIds])
-      .execute(),
+    refundsOf.length === 0
+      ? []
+      : base()
+          .innerJoin('refunds as r', 'r.id', 'o.ref_id')
+          .select([...columns, 'r.payment_id'])
+          .where('o.ref_type', '=', 'refund')
+          .where('r.payment_id', 'in', [...refundsOf])
+          .execute(),
   ]);
   return (
     [...ofPayments, ...ofRefunds]

@@ -92,17 +92,22 @@ export const statsRow = (c: Contribution) => ({
   fee_minor: c.fee_minor,
 });
 
-async function add(trx: Tx, c: Contribution): Promise<void> {
+/**
+ * Adds contributions to their buckets in one statement (one round trip for a payment's move
+ * out of one bucket and into another). The keys must differ; rows are written, and so their
+ * buckets locked, in the order given.
+ */
+async function add(trx: Tx, ...contributions: Contribution[]): Promise<void> {
   await trx
     .insertInto('daily_stats')
-    .values(statsRow(c))
+    .values(contributions.map(statsRow))
     .onConflict((oc) =>
       oc.columns(['merchant_id', 'day', 'system', 'status', 'currency', 'shard']).doUpdateSet({
-        count: sql`daily_stats.count + ${c.count}`,
-        amount_minor: sql`daily_stats.amount_minor + ${c.amount_minor}`,
-        captured_minor: sql`daily_stats.captured_minor + ${c.captured_minor}`,
-        refunded_minor: sql`daily_stats.refunded_minor + ${c.refunded_minor}`,
-        fee_minor: sql`daily_stats.fee_minor + ${c.fee_minor}`,
+        count: sql`daily_stats.count + excluded.count`,
+        amount_minor: sql`daily_stats.amount_minor + excluded.amount_minor`,
+        captured_minor: sql`daily_stats.captured_minor + excluded.captured_minor`,
+        refunded_minor: sql`daily_stats.refunded_minor + excluded.refunded_minor`,
+        fee_minor: sql`daily_stats.fee_minor + excluded.fee_minor`,
       }),
     )
     .execute();
@@ -143,8 +148,7 @@ async function movePaymentStats(
   const [first, second] = [minus, plus].sort((a, b) =>
     JSON.stringify(a.key, bigintJson) < JSON.stringify(b.key, bigintJson) ? -1 : 1,
   );
-  await add(trx, first!);
-  await add(trx, second!);
+  await add(trx, first!, second!);
 }
 
 export const bigintJson = (_: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);

@@ -9,7 +9,7 @@ import { accountOf } from '../auth.ts';
 import { publicInvoiceOf } from '../documents.ts';
 import { fieldError, fromEngine, statusError } from '../errors.ts';
 import { send } from '../http.ts';
-import { type Account, type InvoiceContext, loadInvoice } from '../invoice.ts';
+import { type Account, type InvoiceContext, loadInvoice, servicesOf } from '../invoice.ts';
 import {
   checkAmountBounds,
   checkServiceFields,
@@ -35,7 +35,7 @@ type Creation = { outcome: 'created' | 'repeated' | 'conflict'; payment: Payment
 
 /** The account's services a payer can pay with: the Paymega ones, enabled; of one currency if named. */
 export async function activeServices(ctx: InvoiceContext, account: Account, currency?: Currency) {
-  return (await ctx.engine.listServices(account.merchant.id))
+  return (await servicesOf(ctx, account))
     .map(toPmService)
     .filter(
       (s): s is PmService =>

@@ -4,7 +4,7 @@ import { accountOf, privateAuth } from '../auth.ts';
 import { paymentServiceOf, privateInvoiceOf } from '../documents.ts';
 import { fieldError, fromEngine, statusError } from '../errors.ts';
 import { refuseOtherMethods, send, setUpWire } from '../http.ts';
-import { type Account, type InvoiceContext, loadInvoice, loadInvoices } from '../invoice.ts';
+import { type Account, type InvoiceContext, loadInvoice, loadInvoices, servicesOf } from '../invoice.ts';
 import {
   invoiceIdOf,
   isPlainObject,
@@ -35,7 +35,7 @@ export const privateApi: FastifyPluginAsync<{ ctx: InvoiceContext }> = async (ap
     data: privateInvoiceOf(await loadInvoice(ctx, account, payment)),
   });
   const offeredServices = async (account: Account) =>
-    (await engine.listServices(account.merchant.id))
+    (await servicesOf(ctx, account))
       .map(toPmService)
       .filter((s): s is PmService & { engine: NonNullable<PmService['engine']> } => s?.engine != null);
   const invoiceOf = async (account: Account, id: string) => {
