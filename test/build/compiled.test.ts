@@ -209,7 +209,7 @@ describe('the build without a compiler', () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'scripts'));
     mkdirSync(join(dir, 'src'));
-    for (const file of ['build.mjs', 'freshness.mjs'])
+    for (const file of ['build.mjs', 'freshness.mjs', 'compress.mjs'])
       cpSync(join(root, 'scripts', file), join(dir, 'scripts', file));
     return dir;
   }
