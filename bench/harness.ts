@@ -2,6 +2,7 @@
  * What the HTTP benchmarks share: a scratch database (a temporary SQLite file, or a fresh
  * PostgreSQL schema), the gateway and its Fastify app listening on 127.0.0.1, and figures.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -15,6 +16,18 @@ import { type Gateway, openGateway } from '../src/runtime.ts';
 import { newMasterKey } from '../src/security/vault.ts';
 import { type Database, openDatabase } from '../src/store/database.ts';
 import { buildApp } from '../src/web/app.ts';
+
+/** A whole number ≥ 0 from the environment, or `fallback` when unset. */
+export const intEnv = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a whole number ≥ 0`);
+  return value;
+};
+
+/** SHA-1 of a text, in hex (the dialects' signatures). */
+export const sha1hex = (text: string) => createHash('sha1').update(text).digest('hex');
 
 export type Memory = { rssMiB: number; heapUsedMiB: number };
 export const mib = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
