@@ -2,6 +2,7 @@
  * What the HTTP benchmarks share: a scratch database (a temporary SQLite file, or a fresh
  * PostgreSQL schema), the gateway and its Fastify app listening on 127.0.0.1, and figures.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -15,6 +16,18 @@ import { type Gateway, openGateway } from '../src/runtime.ts';
 import { newMasterKey } from '../src/security/vault.ts';
 import { type Database, openDatabase } from '../src/store/database.ts';
 import { buildApp } from '../src/web/app.ts';
+
+/** A whole number ≥ 0 from the environment, or `fallback` when unset. */
+export const intEnv = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a whole number ≥ 0`);
+  return value;
+};
+
+/** SHA-1 of a text, in hex (the dialects' signatures). */
+export const sha1hex = (text: string) => createHash('sha1').update(text).digest('hex');
 
 export type Memory = { rssMiB: number; heapUsedMiB: number };
 export const mib = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
@@ -49,15 +62,21 @@ function fileSystemOf(path: string): string {
   }
 }
 
-export async function openSqliteBench(sqliteDir: string, prefix: string): Promise<BenchDatabase> {
+/** A fresh SQLite file under `sqliteDir`; `groupCommit` given forces it on or off (else the default). */
+export async function openSqliteBench(
+  sqliteDir: string,
+  prefix: string,
+  groupCommit?: boolean,
+): Promise<BenchDatabase> {
   const dir = mkdtempSync(join(sqliteDir, `${prefix}-`));
-  const database = await openDatabase(join(dir, 'kopek.db'));
+  const database = await openDatabase(join(dir, 'kopek.db'), { groupCommit });
   const pragma = async (name: string) =>
     String(Object.values((await sql.raw(`pragma ${name}`).execute(database.db)).rows[0] ?? {})[0]);
   const synchronous = ['OFF', 'NORMAL', 'FULL', 'EXTRA'][Number(await pragma('synchronous'))] ?? '?';
+  const grouping = groupCommit === undefined ? '' : `, group commit ${groupCommit ? 'on' : 'off'}`;
   return {
     database,
-    durability: `journal_mode=${await pragma('journal_mode')} synchronous=${synchronous}, file on ${fileSystemOf(dir)} (${dir})`,
+    durability: `journal_mode=${await pragma('journal_mode')} synchronous=${synchronous}${grouping}, file on ${fileSystemOf(dir)} (${dir})`,
     drop: async () => {
       await database.close();
       rmSync(dir, { recursive: true, force: true });
@@ -115,11 +134,15 @@ export async function openPostgresBench(
 
 export type Server = { gateway: Gateway; app: FastifyInstance; url: string; logLines: () => number };
 
-/** The gateway and its Fastify app on 127.0.0.1:<free port>; logs at `warn`, counted and discarded; no workers. */
-export async function startServer(database: Database, more: Partial<Config> = {}): Promise<Server> {
+/** A gateway on the given database, as tests assemble it: throwaway keyring, logs counted and discarded; no workers. */
+export async function benchGateway(
+  database: Database,
+  logLevel: 'info' | 'warn',
+  more: Partial<Config> = {},
+): Promise<{ gateway: Gateway; logLines: () => number }> {
   let lines = 0;
   const log = createLogger({
-    level: 'warn',
+    level: logLevel,
     destination: new Writable({
       write(_chunk, _encoding, done) {
         lines++;
@@ -138,17 +161,23 @@ export async function startServer(database: Database, more: Partial<Config> = {}
     connectorTimeoutMs: 10_000,
     paymentAttemptsMax: 3,
     statsTimeZone: 'Europe/Moscow',
-    logLevel: 'warn',
+    logLevel,
     workers: false,
     trustProxy: false,
     ...more,
   };
   const gateway = await openGateway(config, { log, database });
+  return { gateway, logLines: () => lines };
+}
+
+/** The gateway and its Fastify app on 127.0.0.1:<free port>; logs at `warn`, counted and discarded; no workers. */
+export async function startServer(database: Database, more: Partial<Config> = {}): Promise<Server> {
+  const { gateway, logLines } = await benchGateway(database, 'warn', more);
   try {
     const app = await buildApp(gateway);
     await app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = app.server.address() as AddressInfo;
-    return { gateway, app, url: `http://127.0.0.1:${port}`, logLines: () => lines };
+    return { gateway, app, url: `http://127.0.0.1:${port}`, logLines };
   } catch (error) {
     await gateway.close();
     throw error;

@@ -1,14 +1,3 @@
-/**
- * HTTP benchmark of the real server: `npm run bench:http`. See bench/README.md.
- *
- * For each database (a temporary SQLite file, then PostgreSQL in a scratch schema) it opens
- * the gateway in this process, listens on 127.0.0.1 (a free port), and drives it with
- * autocannon: `GET /healthz`, Paymega `POST /api/payment-invoices` (every body a new
- * `reference_id`), `GET /api/payment-invoices/{id}` and the hosted page `GET /pay/<id>`, each
- * for a fixed time at every connection count after a warm-up. Prints a table per database
- * and a final `BENCH_HTTP_JSON {...}` line; any error or unexpected status fails the run.
- */
-import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,6 +6,7 @@ import type { Database, Flavor } from '../src/store/database.ts';
 import { startCeiling } from './ceiling.ts';
 import {
   type BenchDatabase,
+  intEnv,
   type Memory,
   memory,
   openPostgresBench,
@@ -24,19 +14,13 @@ import {
   percentile,
   postgresReachable,
   round,
+  sha1hex,
   startServer,
 } from './harness.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Settings, all from the environment.
 
-const intEnv = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a whole number ≥ 0`);
-  return value;
-};
 const listEnv = (name: string, fallback: string): string[] =>
   (process.env[name] ?? fallback)
     .split(',')
@@ -204,8 +188,6 @@ async function settledPayments(database: Database, merchantId: bigint): Promise<
 
 /** The tests that create a payment: their runs count what they stored. */
 const creates = new Set<TestName>(['create', 'impay', 'paykeeper']);
-
-const sha1hex = (text: string) => createHash('sha1').update(text).digest('hex');
 
 type Section = { figures: Figures[]; start: Memory; end: Memory; logLines: number; problems: string[] };
 

@@ -13,22 +13,13 @@
  * open loop at half that rate for latencies (each request, and create → callback).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
-import { percentile, postgresReachable, round } from './harness.ts';
-
-const intEnv = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a whole number ≥ 0`);
-  return value;
-};
+import { intEnv, percentile, postgresReachable, round, sha1hex } from './harness.ts';
 
 const settings = {
   /** Seconds of each phase. */
@@ -46,8 +37,6 @@ const settings = {
   postgresUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
   poolSize: Math.max(1, intEnv('BENCH_POOL_SIZE', 20)),
 };
-
-const sha1hex = (text: string) => createHash('sha1').update(text).digest('hex');
 
 // ---------------------------------------------------------------------------------------------
 // The callback receiver: when each payment's capture was told (ImPay status 1).

@@ -1,26 +1,21 @@
-/**
- * Engine-level payment benchmark: `npm run bench`. See bench/README.md.
- *
- * For each database (a temporary SQLite file, then PostgreSQL in a scratch schema) it measures
- * create-payment through the engine, the same database's raw commit rate for a minimal
- * two-insert transaction, and pay-with-card through the simulator bank, each at every
- * concurrency level. Prints a table per database and a final `BENCH_JSON {...}` line.
- */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Writable } from 'node:stream';
 import { sql } from 'kysely';
-import pg from 'pg';
-import type { Config } from '../src/config.ts';
 import type { CardData } from '../src/domain/card-data.ts';
-import { createLogger } from '../src/log.ts';
-import { type Gateway, openGateway } from '../src/runtime.ts';
 import { Secret } from '../src/security/secret.ts';
-import { newMasterKey } from '../src/security/vault.ts';
-import { type Database, type Flavor, openDatabase } from '../src/store/database.ts';
+import type { Database, Flavor } from '../src/store/database.ts';
 import { inTransaction } from '../src/store/transaction.ts';
+import {
+  type BenchDatabase,
+  benchGateway,
+  type Memory,
+  memory,
+  openPostgresBench,
+  openSqliteBench,
+  percentile,
+  postgresReachable,
+  round,
+} from './harness.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Settings, all from the environment.
@@ -64,7 +59,6 @@ const settings = {
 // ---------------------------------------------------------------------------------------------
 // Measuring.
 
-type Memory = { rssMiB: number; heapUsedMiB: number };
 type Figures = {
   test: 'create' | 'raw2' | 'raw2g' | 'pay';
   concurrency: number;
@@ -84,19 +78,6 @@ type Figures = {
   before: Memory;
   after: Memory;
 };
-
-const mib = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
-const memory = (): Memory => {
-  const m = process.memoryUsage();
-  return { rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed) };
-};
-const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
-
-/** Nearest-rank percentile of sorted latencies. */
-const percentile = (sorted: Float64Array, p: number): number =>
-  sorted.length === 0
-    ? Number.NaN
-    : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 /**
  * Runs `op(0..n-1)` with `concurrency` workers each pulling the next index, recording every
@@ -151,121 +132,10 @@ async function measure(
   };
 }
 
-/** Runs `op` untimed (warm-up, preparing payments), four at a time. */
 const warm = (n: number, op: (i: number) => Promise<void>) => drive(n, 4, op);
 
 // ---------------------------------------------------------------------------------------------
 // Databases and the gateway.
-
-type BenchDatabase = { database: Database; durability: string; drop(): Promise<void> };
-
-/** The file system holding `path`, from /proc/mounts (Linux); tmpfs would make fsync free. */
-function fileSystemOf(path: string): string {
-  try {
-    const full = resolve(path);
-    let best = { point: '', type: 'unknown' };
-    for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
-      const [, point, type] = line.split(' ');
-      if (!point || !type) continue;
-      const inside = full === point || full.startsWith(point.endsWith('/') ? point : `${point}/`);
-      if (inside && point.length >= best.point.length) best = { point, type };
-    }
-    return best.type;
-  } catch {
-    return 'unknown';
-  }
-}
-
-async function openSqliteBench(groupCommit: boolean): Promise<BenchDatabase> {
-  const dir = mkdtempSync(join(settings.sqliteDir, 'kopek-bench-'));
-  const database = await openDatabase(join(dir, 'kopek.db'), { groupCommit });
-  const pragma = async (name: string) =>
-    String(Object.values((await sql.raw(`pragma ${name}`).execute(database.db)).rows[0] ?? {})[0]);
-  const synchronous = ['OFF', 'NORMAL', 'FULL', 'EXTRA'][Number(await pragma('synchronous'))] ?? '?';
-  return {
-    database,
-    durability: `journal_mode=${await pragma('journal_mode')} synchronous=${synchronous}, group commit ${groupCommit ? 'on' : 'off'}, file on ${fileSystemOf(dir)} (${dir})`,
-    drop: async () => {
-      await database.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function postgresReachable(url: string): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return null;
-  } catch (error) {
-    return (error as Error).message || String(error);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-async function openPostgresBench(url: string): Promise<BenchDatabase> {
-  const schema = `kopek_bench_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const drop = async () => {
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    try {
-      await admin.query(`drop schema if exists "${schema}" cascade`);
-    } finally {
-      await admin.end();
-    }
-  };
-  let database: Database;
-  try {
-    database = await openDatabase(url, { schema, poolSize: settings.poolSize });
-  } catch (error) {
-    await drop().catch(() => {});
-    throw error;
-  }
-  const show = async (name: string) =>
-    String(Object.values((await sql.raw(`show ${name}`).execute(database.db)).rows[0] ?? {})[0]);
-  const version = (await show('server_version')).split(' ')[0];
-  return {
-    database,
-    durability: `PostgreSQL ${version}, fsync=${await show('fsync')} synchronous_commit=${await show('synchronous_commit')}, schema ${schema}, pool ${settings.poolSize}`,
-    drop: async () => {
-      await database.close();
-      await drop();
-    },
-  };
-}
-
-/** A gateway on the given database, as tests assemble it: throwaway keyring, logs counted and discarded. */
-async function benchGateway(database: Database): Promise<{ gateway: Gateway; logLines: () => number }> {
-  let lines = 0;
-  const log = createLogger({
-    level: 'info',
-    destination: new Writable({
-      write(_chunk, _encoding, done) {
-        lines++;
-        done();
-      },
-    }),
-  });
-  const config: Config = {
-    database: database.label,
-    dataDir: '/nonexistent',
-    host: '127.0.0.1',
-    port: 0,
-    publicUrl: 'http://kopek.bench',
-    keyring: { activeKeyId: 'b1', keys: new Map([['b1', newMasterKey()]]) },
-    keyringSource: 'env',
-    connectorTimeoutMs: 10_000,
-    paymentAttemptsMax: 3,
-    statsTimeZone: 'Europe/Moscow',
-    logLevel: 'info',
-    workers: false,
-    trustProxy: false,
-  };
-  const gateway = await openGateway(config, { log, database });
-  return { gateway, logLines: () => lines };
-}
 
 // ---------------------------------------------------------------------------------------------
 // The three tests.
@@ -290,7 +160,7 @@ async function createScratchTables(database: Database): Promise<void> {
 
 async function runDatabase(label: string, bench: BenchDatabase): Promise<Figures[]> {
   const { database } = bench;
-  const { gateway, logLines } = await benchGateway(database);
+  const { gateway, logLines } = await benchGateway(database, 'info');
   const { engine } = gateway;
   const startMemory = memory();
   try {
@@ -522,7 +392,7 @@ async function main() {
   if (settings.databases.includes('sqlite')) {
     const sqlite: Record<string, { durability: string; runs: Figures[] }> = {};
     for (const mode of settings.sqliteGroupCommit) {
-      const bench = await openSqliteBench(mode === 'on');
+      const bench = await openSqliteBench(settings.sqliteDir, 'kopek-bench', mode === 'on');
       try {
         sqlite[mode] = {
           durability: bench.durability,
@@ -552,7 +422,7 @@ async function main() {
       console.log(`\n== ${note}`);
       notes.push(note);
     } else {
-      const bench = await openPostgresBench(url);
+      const bench = await openPostgresBench(url, settings.poolSize, 'kopek_bench');
       try {
         results.postgres = {
           durability: bench.durability,

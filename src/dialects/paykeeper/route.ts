@@ -3,7 +3,7 @@ import type { EngineError } from '../../domain/errors.ts';
 import type { Result } from '../../domain/result.ts';
 import type { Merchant } from '../../engine/merchants/view.ts';
 import type { DialectHost } from '../dialect.ts';
-import { type PkFail, pkEngineFail } from './errors.ts';
+import { fieldProblemFail, type PkFail, pkEngineFail } from './errors.ts';
 
 /**
  * How a PayKeeper route is written. A route file exports a `readonly PkRoute[]`;
@@ -85,6 +85,18 @@ export function orFail<T>(result: Result<T, EngineError>): T {
   if (result.ok) return result.value;
   throw new PkFailure(pkEngineFail[result.error.code]);
 }
+
+/** A flag's text: `true`/`1` or `false`/`0` in any case, trimmed; absent or blank is no value. */
+export function flagOf(text: string | undefined, name: string): boolean | undefined {
+  const word = text?.trim().toLowerCase();
+  if (word === undefined || word === '') return undefined;
+  if (word === 'true' || word === '1') return true;
+  if (word === 'false' || word === '0') return false;
+  return failWith(fieldProblemFail(name, 'not_a_flag'));
+}
+
+/** What a change route answers when it is done. */
+export const success = { result: 'success' } as const;
 
 /** A parameter as one string: absent is undefined; an array or object (`id[]=1`) is not a string. */
 export function textParam(params: Record<string, unknown>, name: string): string | undefined {

@@ -11,7 +11,7 @@ import type { EngineDeps } from '../context.ts';
 import { newInvoiceId } from '../invoices/store.ts';
 import { type AccountKind, accountId } from '../ledger/store.ts';
 import { assertPaymentAmounts } from '../payments/store.ts';
-import { dayIn, statsShards } from '../stats/store.ts';
+import { addContributions, type Contribution, contribution, dayIn, sumInto } from '../stats/store.ts';
 import {
   clientName,
   type DemoService,
@@ -291,15 +291,6 @@ function dayCache(timeZone: string) {
   };
 }
 
-type Bucket = {
-  key: [string, string, string, string, bigint];
-  count: bigint;
-  amount: bigint;
-  captured: bigint;
-  refunded: bigint;
-  fee: bigint;
-};
-
 export async function seedDemo(
   deps: EngineDeps,
   cmd: SeedDemoCmd,
@@ -356,7 +347,7 @@ export async function seedDemo(
   const random = randomSource(cmd.seed ?? Date.now() & 0x7fffffff);
   const tag = `D${randomBase62(5)}`;
   const dayOf = dayCache(deps.config.statsTimeZone);
-  const buckets = new Map<string, Bucket>();
+  const buckets = new Map<string, Contribution>();
   const balances = new Map<string, { kind: AccountKind; currency: string; delta: bigint }>();
   const billBase = `${deps.config.publicUrl.replace(/\/+$/, '')}/bill/`;
   const counts = { refunds: 0, invoices: 0, entries: 0 };
@@ -494,25 +485,19 @@ export async function seedDemo(
         counts.entries += entries.length;
         // statistics: the contribution of each payment (stats/store.ts contribution), summed
         plans.forEach((p, k) => {
-          const id = ids[k]!;
-          const key: Bucket['key'] = [
-            dayOf(p.createdAt),
-            p.service.method,
-            p.status,
-            p.service.currency,
-            id % statsShards,
-          ];
-          const text = key.join('|');
-          let b = buckets.get(text);
-          if (!b) {
-            b = { key, count: 0n, amount: 0n, captured: 0n, refunded: 0n, fee: 0n };
-            buckets.set(text, b);
-          }
-          b.count += 1n;
-          b.amount += p.amountMinor;
-          b.captured += p.capturedMinor;
-          b.refunded += p.refundedMinor;
-          b.fee += p.feeMinor;
+          const row = {
+            id: ids[k]!,
+            merchant_id: cmd.merchantId,
+            created_at: BigInt(p.createdAt),
+            system: p.service.method,
+            status: p.status,
+            currency: p.service.currency,
+            amount_minor: p.amountMinor,
+            captured_minor: p.capturedMinor,
+            refunded_minor: p.refundedMinor,
+            fee_minor: p.feeMinor,
+          };
+          sumInto(buckets, contribution(row, deps.config.statsTimeZone, 1n, dayOf(p.createdAt)));
         });
       });
       for (const [account, b] of batchBalances) {
@@ -524,7 +509,7 @@ export async function seedDemo(
       cmd.onProgress?.(done, total);
     }
   }
-  await inTransaction(deps.database, (trx) => addStats(trx, cmd.merchantId, [...buckets.values()]));
+  await inTransaction(deps.database, (trx) => addStats(trx, [...buckets.values()]));
   const bankRecords = await writeBankRecords(deps, cmd.merchantId, tag, ctx.nowMs);
   const result = {
     payments: total,
@@ -726,37 +711,9 @@ async function moveBalances(
 }
 
 /** Adds the buckets to daily_stats, as the live path adds a payment's contribution. */
-async function addStats(trx: Tx, merchantId: bigint, buckets: Bucket[]): Promise<void> {
+async function addStats(trx: Tx, buckets: Contribution[]): Promise<void> {
   const chunk = 500;
-  for (let i = 0; i < buckets.length; i += chunk) {
-    await trx
-      .insertInto('daily_stats')
-      .values(
-        buckets.slice(i, i + chunk).map((b) => ({
-          merchant_id: merchantId,
-          day: b.key[0],
-          system: b.key[1],
-          status: b.key[2],
-          currency: b.key[3] as never,
-          shard: b.key[4],
-          count: b.count,
-          amount_minor: b.amount,
-          captured_minor: b.captured,
-          refunded_minor: b.refunded,
-          fee_minor: b.fee,
-        })),
-      )
-      .onConflict((oc) =>
-        oc.columns(['merchant_id', 'day', 'system', 'status', 'currency', 'shard']).doUpdateSet({
-          count: sql`daily_stats.count + excluded.count`,
-          amount_minor: sql`daily_stats.amount_minor + excluded.amount_minor`,
-          captured_minor: sql`daily_stats.captured_minor + excluded.captured_minor`,
-          refunded_minor: sql`daily_stats.refunded_minor + excluded.refunded_minor`,
-          fee_minor: sql`daily_stats.fee_minor + excluded.fee_minor`,
-        }),
-      )
-      .execute();
-  }
+  for (let i = 0; i < buckets.length; i += chunk) await addContributions(trx, ...buckets.slice(i, i + chunk));
 }
 
 /**

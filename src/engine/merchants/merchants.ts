@@ -13,7 +13,7 @@ import { Secret } from '../../security/secret.ts';
 import type { MerchantRow } from '../../store/schema.ts';
 import { inTransaction } from '../../store/transaction.ts';
 import type { EngineDeps } from '../context.ts';
-import { credentialStamp, loginTaken, newStamp, refundRightsOf } from './user-store.ts';
+import { credentialStamp, loginTaken, newStamp, userOf } from './user-store.ts';
 import {
   type Dialect,
   type Merchant,
@@ -576,13 +576,7 @@ export async function createUser(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  return ok({
-    id: row.id,
-    merchantId: row.merchant_id,
-    login: row.login,
-    role: row.role,
-    refunds: refundRightsOf(row),
-  });
+  return ok(userOf(row));
 }
 
 /**
@@ -620,11 +614,7 @@ export async function verifyUser(
   }
   if (!(await verifyPassword(password, row.password_hash))) return null;
   return {
-    id: row.id,
-    merchantId: row.merchant_id,
-    login: row.login,
-    role: row.role,
-    refunds: refundRightsOf(row),
+    ...userOf(row),
     stamp: credentialStamp(row),
     visitAt: row.visit_at === null ? null : new Date(Number(row.visit_at)),
   };

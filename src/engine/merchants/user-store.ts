@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { newHexToken } from '../../domain/ids.ts';
 import type { Database } from '../../store/database.ts';
-import type { RefundRights } from './view.ts';
+import type { RefundRights, User } from './view.ts';
 
 /**
  * What the user use cases share: the credential stamp and the login check.
@@ -48,4 +48,20 @@ export const refundRightsOf = (row: {
 }): RefundRights => ({
   allowed: row.refunds_allowed === 1n,
   perDay: row.refunds_per_day === null ? null : Number(row.refunds_per_day),
+});
+
+/** A `users` row as the use cases return it. */
+export const userOf = (row: {
+  id: bigint;
+  merchant_id: bigint | null;
+  login: string;
+  role: User['role'];
+  refunds_allowed: bigint;
+  refunds_per_day: bigint | null;
+}): User => ({
+  id: row.id,
+  merchantId: row.merchant_id,
+  login: row.login,
+  role: row.role,
+  refunds: refundRightsOf(row),
 });

@@ -3,7 +3,7 @@ import { fail, ok, type Result } from '../../domain/result.ts';
 import { hashPassword } from '../../security/passwords.ts';
 import { inTransaction } from '../../store/transaction.ts';
 import type { EngineDeps } from '../context.ts';
-import { credentialStamp, loginTaken, newStamp, refundRightsOf } from './user-store.ts';
+import { credentialStamp, loginTaken, newStamp, userOf } from './user-store.ts';
 import type { RefundRights, User } from './view.ts';
 
 /**
@@ -31,13 +31,7 @@ export async function listUsers(deps: EngineDeps, merchantId: bigint): Promise<U
     .where('deleted_at', 'is', null)
     .orderBy('id')
     .execute();
-  return rows.map((row) => ({
-    id: row.id,
-    merchantId: row.merchant_id,
-    login: row.login,
-    role: row.role,
-    refunds: refundRightsOf(row),
-  }));
+  return rows.map(userOf);
 }
 
 export type UserChange = {
@@ -92,13 +86,7 @@ export async function updateUser(
     });
   if (row === 'taken') return fail(engineError('invalid_argument', { field: 'login', detail: 'taken' }));
   if (!row) return fail(engineError('user_not_found'));
-  return ok({
-    id: row.id,
-    merchantId: row.merchant_id,
-    login: row.login,
-    role: row.role,
-    refunds: refundRightsOf(row),
-  });
+  return ok(userOf(row));
 }
 
 /**

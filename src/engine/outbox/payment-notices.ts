@@ -1,5 +1,12 @@
 import type { EngineDeps } from '../context.ts';
 import type { Notification } from './notify.ts';
+import { type OutboxRef, queuedRow } from './store.ts';
+
+const paymentRef = (q: { merchantId: bigint; paymentId: bigint }): OutboxRef => ({
+  merchantId: q.merchantId,
+  refType: 'payment',
+  refId: q.paymentId,
+});
 
 /**
  * A payment's notifications on a channel as a dialect shows them (PayKeeper's informer state,
@@ -100,19 +107,7 @@ export async function queueNotification(
   const now = deps.now().getTime();
   const row = await deps.database.db
     .insertInto('outbox')
-    .values({
-      merchant_id: q.merchantId,
-      channel: q.notification.channel,
-      event: q.event,
-      ref_type: 'payment',
-      ref_id: q.paymentId,
-      payload: JSON.stringify(q.notification.payload),
-      notice: 'queued',
-      attempts: 0,
-      next_attempt_at: now,
-      created_at: now,
-      updated_at: now,
-    })
+    .values(queuedRow(paymentRef(q), q.event, q.notification, now))
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
@@ -130,21 +125,7 @@ export async function queueNotifications(
   const now = deps.now().getTime();
   const rows = await deps.database.db
     .insertInto('outbox')
-    .values(
-      q.notifications.map((n) => ({
-        merchant_id: q.merchantId,
-        channel: n.channel,
-        event: q.event,
-        ref_type: 'payment',
-        ref_id: q.paymentId,
-        payload: JSON.stringify(n.payload),
-        notice: 'queued',
-        attempts: 0,
-        next_attempt_at: now,
-        created_at: now,
-        updated_at: now,
-      })),
-    )
+    .values(q.notifications.map((n) => queuedRow(paymentRef(q), q.event, n, now)))
     .returning('id')
     .execute();
   return rows.map((r) => r.id);

@@ -1,8 +1,26 @@
 import type { Tx } from '../../store/database.ts';
-import type { DomainEvent, Notifier } from './notify.ts';
+import type { DomainEvent, Notification, Notifier } from './notify.ts';
+
+/** What an outbox row is about. */
+export type OutboxRef = { merchantId: bigint; refType: string; refId: bigint };
+
+/** The outbox row of a notification, queued to go at once. */
+export const queuedRow = (ref: OutboxRef, event: string, n: Notification, now: number) => ({
+  merchant_id: ref.merchantId,
+  channel: n.channel,
+  event,
+  ref_type: ref.refType,
+  ref_id: ref.refId,
+  payload: JSON.stringify(n.payload),
+  notice: 'queued',
+  attempts: 0,
+  next_attempt_at: now,
+  created_at: now,
+  updated_at: now,
+});
 
 /** The outbox: what notifiers make of an event is written in the transaction of the event. */
-function refOf(event: DomainEvent): { merchantId: bigint; refType: string; refId: bigint } {
+function refOf(event: DomainEvent): OutboxRef {
   switch (event.type) {
     case 'payment':
       return { merchantId: event.payment.merchantId, refType: 'payment', refId: event.payment.id };
@@ -32,20 +50,6 @@ export async function publish(
   const ref = refOf(event);
   await trx
     .insertInto('outbox')
-    .values(
-      rows.map((n) => ({
-        merchant_id: ref.merchantId,
-        channel: n.channel,
-        event: event.name,
-        ref_type: ref.refType,
-        ref_id: ref.refId,
-        payload: JSON.stringify(n.payload),
-        notice: 'queued',
-        attempts: 0,
-        next_attempt_at: now,
-        created_at: now,
-        updated_at: now,
-      })),
-    )
+    .values(rows.map((n) => queuedRow(ref, event.name, n, now)))
     .execute();
 }

@@ -2,14 +2,7 @@ import { sql } from 'kysely';
 import type { Currency } from '../../domain/currency.ts';
 import { inTransaction } from '../../store/transaction.ts';
 import type { EngineDeps } from '../context.ts';
-import {
-  bigintJson,
-  type Contribution,
-  contribution,
-  contributionColumns,
-  dayIn,
-  statsRow,
-} from './store.ts';
+import { type Contribution, contribution, contributionColumns, dayIn, statsRow, sumInto } from './store.ts';
 
 export type StatsQuery = { merchantId: bigint; fromDay: string; toDay: string };
 export type StatsRow = {
@@ -116,17 +109,7 @@ export async function rebuildStats(
       if (afterId !== null) query = query.where('id', '>', afterId);
       const rows = await query.execute();
       for (const row of rows) {
-        const c = contribution(row, timeZone, 1n);
-        const key = JSON.stringify(c.key, bigintJson);
-        const sum = buckets.get(key);
-        if (!sum) buckets.set(key, c);
-        else {
-          sum.count += c.count;
-          sum.amount_minor += c.amount_minor;
-          sum.captured_minor += c.captured_minor;
-          sum.refunded_minor += c.refunded_minor;
-          sum.fee_minor += c.fee_minor;
-        }
+        sumInto(buckets, contribution(row, timeZone, 1n));
       }
       paymentsRead += rows.length;
       if (rows.length < batch) break;

@@ -63,12 +63,20 @@ export const contributionColumns = [
 ] as const;
 type ContributingRow = Pick<PaymentRow, (typeof contributionColumns)[number]>;
 
-/** The one rule of what a payment adds to which bucket, for the live path and the rebuild. */
-export function contribution(row: ContributingRow, timeZone: string, sign: bigint): Contribution {
+/**
+ * The one rule of what a payment adds to which bucket, for the live path, the rebuild and the
+ * demo seed. `day` is the day of `created_at` in `timeZone` when the caller already knows it.
+ */
+export function contribution(
+  row: ContributingRow,
+  timeZone: string,
+  sign: bigint,
+  day = dayIn(timeZone, new Date(Number(row.created_at))),
+): Contribution {
   return {
     key: {
       merchant_id: row.merchant_id,
-      day: dayIn(timeZone, new Date(Number(row.created_at))),
+      day,
       system: row.system,
       status: row.status,
       currency: row.currency,
@@ -80,6 +88,21 @@ export function contribution(row: ContributingRow, timeZone: string, sign: bigin
     refunded_minor: sign * row.refunded_minor,
     fee_minor: sign * row.fee_minor,
   };
+}
+
+/** Adds a contribution to the sum of its bucket in `buckets` (by key), for writing all at once. */
+export function sumInto(buckets: Map<string, Contribution>, c: Contribution): void {
+  const k = c.key;
+  const key = `${k.merchant_id}|${k.day}|${k.system}|${k.status}|${k.currency}|${k.shard}`;
+  const sum = buckets.get(key);
+  if (!sum) buckets.set(key, { ...c, key: { ...k } });
+  else {
+    sum.count += c.count;
+    sum.amount_minor += c.amount_minor;
+    sum.captured_minor += c.captured_minor;
+    sum.refunded_minor += c.refunded_minor;
+    sum.fee_minor += c.fee_minor;
+  }
 }
 
 /** A contribution as a `daily_stats` row. */
@@ -97,7 +120,7 @@ export const statsRow = (c: Contribution) => ({
  * out of one bucket and into another). The keys must differ; rows are written, and so their
  * buckets locked, in the order given.
  */
-async function add(trx: Tx, ...contributions: Contribution[]): Promise<void> {
+export async function addContributions(trx: Tx, ...contributions: Contribution[]): Promise<void> {
   await trx
     .insertInto('daily_stats')
     .values(contributions.map(statsRow))
@@ -124,7 +147,7 @@ async function movePaymentStats(
   after: PaymentRow,
 ): Promise<void> {
   const plus = contribution(after, timeZone, 1n);
-  if (!before) return add(trx, plus);
+  if (!before) return addContributions(trx, plus);
   const minus = contribution(before, timeZone, -1n);
   if (JSON.stringify(minus.key, bigintJson) === JSON.stringify(plus.key, bigintJson)) {
     const delta: Contribution = {
@@ -142,13 +165,13 @@ async function movePaymentStats(
       delta.fee_minor === 0n
     )
       return;
-    return add(trx, delta);
+    return addContributions(trx, delta);
   }
   // Lock order by key, so two payments moving between the same buckets cannot deadlock.
   const [first, second] = [minus, plus].sort((a, b) =>
     JSON.stringify(a.key, bigintJson) < JSON.stringify(b.key, bigintJson) ? -1 : 1,
   );
-  await add(trx, first!, second!);
+  await addContributions(trx, first!, second!);
 }
 
 export const bigintJson = (_: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);

@@ -1,13 +1,12 @@
 import { PassThrough } from 'node:stream';
 import { limits } from '../../../domain/limits.ts';
 import { cursorOf, type RegistryEntry, type RegistryQuery } from '../../../engine/payments/registry.ts';
-import { informerChannel } from '../channels.ts';
 import { fieldFail } from '../errors.ts';
-import { pkPaymentStatus, registryClausesOf, siteDescriptionOf } from '../map.ts';
-import { type Period, pageParam, periodParam, statusesParam, systemsParam } from '../params.ts';
+import { pkPaymentStatus, siteDescriptionOf } from '../map.ts';
+import { type Period, periodParam } from '../params.ts';
 import { failWith, type PkCall, type PkHandler, type PkRoute, textParam } from '../route.ts';
 import { type ExportRow, paymentsWorkbook, streamPaymentsWorkbook } from '../xlsx.ts';
-import { clientidOf } from './payments.ts';
+import { clientidOf, filterOf, listByDate } from './payments.ts';
 
 /**
  * Export (spec 8.1): the payment registry as an XLSX file.
@@ -64,24 +63,9 @@ function fileHeaders(call: PkCall, period: Period) {
 /** 8.1: one page of 2.1's registry; without `status[]` or `payment_system_id[]`, an empty sheet. */
 const exportPage: PkHandler = async (call) => {
   typeParam(call.params);
-  const period = periodParam(call.params);
-  const page = pageParam(call.params, true);
-  const statuses = statusesParam(call.params);
-  const systems = systemsParam(call.params);
-  const empty = statuses === null || systems === null || statuses.length === 0 || systems.length === 0;
-  const entries = empty
-    ? []
-    : await call.host.engine.listRegistry({
-        merchantId: call.merchant.id,
-        channel: informerChannel,
-        from: period.from,
-        to: period.to,
-        clauses: registryClausesOf(statuses),
-        serviceIds: systems,
-        ...page,
-      });
+  const entries = await listByDate(call);
   const file = await paymentsWorkbook(entries.map(rowOf(await systemNames(call))));
-  fileHeaders(call, period);
+  fileHeaders(call, periodParam(call.params));
   call.reply.send(file);
   return undefined;
 };
@@ -105,19 +89,10 @@ async function* pagesOf(
 /** The cabinet's export of a whole period, streamed; a filter left out filters nothing. */
 const exportAll: PkHandler = async (call) => {
   typeParam(call.params);
-  const period = periodParam(call.params);
-  const statuses = statusesParam(call.params);
-  const systems = systemsParam(call.params);
+  const filter = filterOf(call);
+  const { period } = filter;
   const search = (textParam(call.params, 'search') ?? '').trim();
-  const query = {
-    merchantId: call.merchant.id,
-    channel: informerChannel,
-    from: period.from,
-    to: period.to,
-    clauses: statuses === null ? null : registryClausesOf(statuses),
-    serviceIds: systems,
-    ...(search !== '' && { search }),
-  };
+  const query = { ...filter.query, ...(search !== '' && { search }) };
   const counts = await call.host.engine.countRegistry({ ...query, deliveredAsNone: true });
   const total = counts.reduce((sum, c) => sum + c.count, 0n);
   const names = await systemNames(call);

@@ -63,14 +63,14 @@ async function entryOf(call: PkCall, paymentId = idParam(call.params)): Promise<
   return entry ?? failWith(pkEngineFail.payment_not_found);
 }
 
-/** 2.1: `status[]` and `payment_system_id[]` are required: without either, `[]` (spec). */
-const byDate: PkHandler = async (call) => {
+/** 2.1's page of the registry: `status[]` and `payment_system_id[]` are required: without either, none (spec). */
+export async function listByDate(call: PkCall): Promise<RegistryEntry[]> {
   const period = periodParam(call.params);
   const page = pageParam(call.params, true);
   const statuses = statusesParam(call.params);
   const systems = systemsParam(call.params);
   if (statuses === null || systems === null || statuses.length === 0 || systems.length === 0) return [];
-  const entries = await call.host.engine.listRegistry({
+  return call.host.engine.listRegistry({
     merchantId: call.merchant.id,
     channel: informerChannel,
     from: period.from,
@@ -79,21 +79,31 @@ const byDate: PkHandler = async (call) => {
     serviceIds: systems,
     ...page,
   });
-  return entries.map(rowOf);
-};
+}
 
-/** 2.2: counts by status and by system; a filter left out filters nothing. */
-const byDateCount: PkHandler = async (call) => {
+/** 2.2's filters (shared with the export): the period, and `status[]`/`payment_system_id[]`, each filtering nothing when left out. */
+export function filterOf(call: PkCall) {
   const period = periodParam(call.params);
   const statuses = statusesParam(call.params);
   const systems = systemsParam(call.params);
-  const counts = await call.host.engine.countRegistry({
+  const query = {
     merchantId: call.merchant.id,
     channel: informerChannel,
     from: period.from,
     to: period.to,
     clauses: statuses === null ? null : registryClausesOf(statuses),
     serviceIds: systems,
+  };
+  return { period, query };
+}
+
+/** 2.1: without `status[]` or `payment_system_id[]`, `[]` (spec). */
+const byDate: PkHandler = async (call) => (await listByDate(call)).map(rowOf);
+
+/** 2.2: counts by status and by system; a filter left out filters nothing. */
+const byDateCount: PkHandler = async (call) => {
+  const counts = await call.host.engine.countRegistry({
+    ...filterOf(call).query,
     deliveredAsNone: true, // both are `success`: whole days count from the daily aggregates
   });
   const byStatus = new Map<string, bigint>();

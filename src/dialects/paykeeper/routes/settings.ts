@@ -9,7 +9,7 @@ import {
 import { printPkDatetime } from '../dates.ts';
 import { fieldProblemFail, pkDialectFail } from '../errors.ts';
 import { idParam } from '../params.ts';
-import { failWith, orFail, type PkHandler, type PkRoute, textParam } from '../route.ts';
+import { failWith, flagOf, orFail, type PkHandler, type PkRoute, success, textParam } from '../route.ts';
 import { enabledButtons, formFieldRow, organizationSettings, userSettings } from '../settings-documents.ts';
 import { isSettingName, parseSetting } from '../settings-values.ts';
 
@@ -53,8 +53,6 @@ const reportEmails: PkHandler = async ({ host, merchant }) =>
 const buttons: PkHandler = async ({ host, merchant }) =>
   enabledButtons(merchant, await host.engine.listServices(merchant.id));
 
-const success = { result: 'success' } as const;
-
 /** 5.1: one setting by `name`; no `value`, no change (and says so). */
 const changeSetting: PkHandler = async ({ host, merchant, params }) => {
   const name = textParam(params, 'name')?.trim();
@@ -68,13 +66,8 @@ const changeSetting: PkHandler = async ({ host, merchant, params }) => {
   return success;
 };
 
-const flagParam = (params: Record<string, unknown>, name: string): boolean | undefined => {
-  const text = textParam(params, name)?.trim().toLowerCase();
-  if (text === undefined || text === '') return undefined;
-  if (text === 'true' || text === '1') return true;
-  if (text === 'false' || text === '0') return false;
-  return failWith(fieldProblemFail(name, 'not_a_flag'));
-};
+const flagParam = (params: Record<string, unknown>, name: string): boolean | undefined =>
+  flagOf(textParam(params, name), name);
 
 const formTextParam = (params: Record<string, unknown>, name: string): string | undefined => {
   if (params[name] !== undefined && typeof params[name] !== 'string')

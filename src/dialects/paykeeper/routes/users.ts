@@ -3,7 +3,7 @@ import type { Result } from '../../../domain/result.ts';
 import type { RefundRights } from '../../../engine/merchants/view.ts';
 import { fieldProblemFail, pkDialectFail } from '../errors.ts';
 import { idParam } from '../params.ts';
-import { failWith, orFail, type PkHandler, type PkRoute, textParam } from '../route.ts';
+import { failWith, flagOf, orFail, type PkHandler, type PkRoute, success, textParam } from '../route.ts';
 import { userRow } from '../settings-documents.ts';
 
 /**
@@ -48,13 +48,7 @@ const refundParam = (params: Params): RefundRights | undefined => {
   return perDay === 0 ? { allowed: false, perDay: null } : { allowed: true, perDay };
 };
 
-const adminParam = (params: Params): boolean | undefined => {
-  const text = textOnly(params, 'admin')?.trim().toLowerCase();
-  if (text === undefined) return undefined;
-  if (text === 'true' || text === '1') return true;
-  if (text === 'false' || text === '0') return false;
-  return failWith(fieldProblemFail('admin', 'not_a_flag'));
-};
+const adminParam = (params: Params): boolean | undefined => flagOf(textOnly(params, 'admin'), 'admin');
 
 /** The engine's answer, with a taken login in PayKeeper's words. */
 function orUserFail<T>(result: Result<T, EngineError>): T {
@@ -62,8 +56,6 @@ function orUserFail<T>(result: Result<T, EngineError>): T {
     return failWith(pkDialectFail.user_login_taken);
   return orFail(result);
 }
-
-const success = { result: 'success' } as const;
 
 /** 4.7: the merchant's users that are not deleted. */
 const users: PkHandler = async ({ host, merchant }) =>
