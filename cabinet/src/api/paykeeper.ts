@@ -47,7 +47,16 @@ export const pk = {
     f.search
       ? pkGet<PaymentRow[]>(
           '/info/payments/search/',
-          { query: f.search, beg_date: f.start, end_date: f.end, from: String(from), limit: String(limit) },
+          {
+            query: f.search,
+            beg_date: f.start,
+            end_date: f.end,
+            // the choice as made: an empty list is left out, and then filters nothing
+            status: f.statuses,
+            payment_system_id: f.systems,
+            from: String(from),
+            limit: String(limit),
+          },
           signal,
         )
       : pkGet<PaymentRow[]>(
@@ -70,13 +79,15 @@ export const pk = {
   /** 2.9: sends a stuck payment's notification again. */
   repeatNotification: (id: string) => pkPost<PkSuccess>('/change/payment/repeatcnt/', { id }),
   /**
-   * The streaming XLSX export (X-Total-Count first): the registry's filter, or, for a search,
-   * the period and the search text (a search looks through every status and system).
+   * The streaming XLSX export (X-Total-Count first): the registry's filter, and for a search
+   * its text too (the export leaves an empty list out: it filters nothing).
    */
   exportUrl: (f: PaymentFilter) =>
-    f.search
-      ? apiUrl('/export/payments/all/', { type: 'xlsx', start: f.start, end: f.end, search: f.search })
-      : apiUrl('/export/payments/all/', { type: 'xlsx', ...filterParams(f) }),
+    apiUrl('/export/payments/all/', {
+      type: 'xlsx',
+      ...filterParams(f),
+      ...(f.search && { search: f.search }),
+    }),
 
   // ---- 4. the user ----
   userSettings: (signal?: AbortSignal) => pkGet<UserSettings>('/info/user/settings/', {}, signal),

@@ -110,11 +110,13 @@ export type ReverseRequest = Static<typeof ReverseRequest>;
 export const IdRequest = Type.Object({ id: Field(32), token });
 export type IdRequest = Static<typeof IdRequest>;
 
-/** COMPAT.md: `GET /info/payments/search/?query=&beg_date=&end_date=`. */
+/** COMPAT.md: `GET /info/payments/search/?query=&beg_date=&end_date=`; 2.1's filters optional. */
 export const PaymentsSearchQuery = Type.Object({
   query: Type.Optional(Field(256)),
   beg_date: Type.Optional(Field(32)),
   end_date: Type.Optional(Field(32)),
+  payment_system_id: Type.Optional(FieldList()),
+  status: Type.Optional(FieldList()),
   from: Type.Optional(Field(20)),
   limit: Type.Optional(Field(20)),
 });

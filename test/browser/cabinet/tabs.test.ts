@@ -142,9 +142,19 @@ for (const flavor of await testFlavors()) {
       assert.match(page.url(), /status=success/);
       await cab.screenshot(page, 'payments-filtered');
 
-      // search by the order of the ImPay payment (a search covers every status and system)
+      // search by the order of the ImPay payment: a search keeps the filter, and the ImPay
+      // payment is not a USD card one
       await page.getByLabel('Search').fill('order-impay-320000');
       await page.getByRole('button', { name: 'Find' }).click();
+      await page
+        .getByTestId('registry-summary')
+        .getByText(/^0 payments found\./)
+        .waitFor();
+      assert.deepEqual(await registryRows(page), []);
+      // the filters stay usable while searching: every system again, and it is found
+      const systemChoice = page.getByTestId('filter-system');
+      if ((await systemChoice.getAttribute('open')) === null) await systemChoice.locator('summary').click();
+      await page.getByTestId('filter-system').getByLabel('Банковские карты · card_usd').uncheck();
       await page
         .getByTestId('registry-summary')
         .getByText(/^1 payment found\./)
@@ -297,6 +307,21 @@ for (const flavor of await testFlavors()) {
       assert.match(status, new RegExp(`^Saved ${file.suggestedFilename()}: 4 rows, \\d+ KB\\.$`));
       assert.ok(statSync(path).size > 0);
       await cab.screenshot(page, 'payments-export');
+
+      // a search exports with the filter it is shown with
+      const exported = async (query: string) => {
+        await page.goto(`${cab.url}/cabinet/payments?${period}&${query}`);
+        await page
+          .getByTestId('registry-summary')
+          .getByText(/found\./)
+          .waitFor();
+        const done = page.waitForEvent('download');
+        await page.getByRole('button', { name: 'Export to XLSX' }).click();
+        await done;
+        return page.getByTestId('export-status').innerText();
+      };
+      assert.match(await exported('status=success&q=order-impay-320000'), /: 1 rows?, /);
+      assert.match(await exported('status=pending&q=order-impay-320000'), /: 0 rows?, /);
     });
 
     test('a session ended elsewhere brings the login back, saying so', async () => {

@@ -430,6 +430,45 @@ for (const flavor of await testFlavors()) {
       assert.equal(raced.filter((r) => r.json().result === 'success').length, 2);
     });
 
+    it('narrows a search by status[] and payment_system_id[]; without them it finds as before', async () => {
+      const other = await pkMerchant(gw.engine, 'Search filters shop');
+      const m = other.merchantId;
+      const customer = { id: 'Анна', email: 'anna@example.com' };
+      const a = await paid(gw.engine, m, { amountMinor: 1_00n, customer });
+      const pending = await payment(gw.engine, m, { amountMinor: 2_00n, customer });
+      const test = await paid(gw.engine, m, { amountMinor: 3_00n, serviceCode: 'test_rub', customer });
+      await paid(gw.engine, m, { amountMinor: 4_00n, customer: { id: 'Борис', email: 'boris@example.com' } });
+      const services = await gw.engine.listServices(m);
+      const card = services.find((s) => s.code === 'card_rub')!.id.toString();
+      const testSys = services.find((s) => s.code === 'test_rub')!.id.toString();
+      const ids = async (q: string) => {
+        const res = await get(app, other, `/info/payments/search/?query=anna@example.com${q}`);
+        assert.equal(res.statusCode, 200, res.body);
+        assertShape(PaymentList, res.json());
+        return res.json().map((r: { id: string }) => r.id);
+      };
+      // COMPAT's wire: no filter, every match
+      assert.deepEqual(await ids(''), [test.id, pending.id, a.id].map(String));
+      assert.deepEqual(await ids('&status[]=success'), [test.id, a.id].map(String));
+      assert.deepEqual(await ids('&status[0]=pending'), [String(pending.id)]);
+      assert.deepEqual(await ids(`&payment_system_id[]=${card}`), [pending.id, a.id].map(String));
+      assert.deepEqual(await ids(`&status[]=success&payment_system_id[]=${testSys}`), [String(test.id)]);
+      assert.deepEqual(await ids(`&status[]=pending&payment_system_id[]=${testSys}`), []);
+      assert.deepEqual(
+        await ids(
+          `&status[]=success&status[]=pending&payment_system_id[]=${card}&payment_system_id[]=${testSys}`,
+        ),
+        [test.id, pending.id, a.id].map(String),
+      );
+      // a bad filter is named, as 2.1 names it
+      const bad = (await get(app, other, '/info/payments/search/?query=anna&status[]=nonsense')).json();
+      assert.equal(bad.result, 'fail');
+      const badSystem = (
+        await get(app, other, '/info/payments/search/?query=anna&payment_system_id[]=x')
+      ).json();
+      assert.equal(badSystem.result, 'fail');
+    });
+
     it('searches, captures a two-stage payment, prints a receipt', async () => {
       const p = await paid(gw.engine, shop.merchantId, {
         externalId: 'search-me-42',

@@ -10,14 +10,12 @@ function Choice({
   legend,
   options,
   chosen,
-  disabled,
   onChange,
   testId,
 }: {
   legend: string;
   options: { value: string; label: string }[];
   chosen: readonly string[];
-  disabled: boolean;
   onChange: (chosen: string[]) => void;
   testId: string;
 }) {
@@ -37,10 +35,10 @@ function Choice({
         : t('filter.chosen', { count: shown.length });
   return (
     <details className="choice" data-testid={testId}>
-      <summary aria-disabled={disabled || undefined}>
+      <summary>
         {legend}: <strong>{summary}</strong>
       </summary>
-      <fieldset disabled={disabled}>
+      <fieldset>
         <legend className="visually-hidden">{legend}</legend>
         {options.map((o) => (
           <label key={o.value} className="check">
@@ -91,7 +89,6 @@ export function Filters({
         testId="filter-status"
         options={paymentStatuses.map((s) => ({ value: s, label: tc(`status.${s}`) }))}
         chosen={filter.statuses}
-        disabled={searching}
         onChange={(statuses) => onChange({ statuses })}
       />
       <Choice
@@ -99,7 +96,6 @@ export function Filters({
         testId="filter-system"
         options={systems.map((s) => ({ value: s.id, label: systemLabel(s) }))}
         chosen={filter.systems}
-        disabled={searching}
         onChange={(chosen) => onChange({ systems: chosen })}
       />
       <search className="search-box">

@@ -64,9 +64,12 @@ export function useSystems() {
 
 /**
  * 2.1 wants `status[]` and `payment_system_id[]` both (without either it lists nothing): a
- * filter left empty in the cabinet means every status and every system of the merchant.
+ * filter left empty in the cabinet means every status and every system of the merchant. A
+ * search sends the choice as made: there a list left out filters nothing (and a payment of a
+ * system the merchant has since dropped is still found).
  */
 export function apiFilter(filter: PaymentFilter, systems: SystemsList): PaymentFilter {
+  if (filter.search) return filter;
   return {
     ...filter,
     statuses: filter.statuses.length ? filter.statuses : paymentStatuses,

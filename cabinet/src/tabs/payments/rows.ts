@@ -79,7 +79,7 @@ export function useSearchRows(
   range: [number, number],
 ): RegistryRows {
   const query = useInfiniteQuery({
-    queryKey: ['search', filter.start, filter.end, filter.search],
+    queryKey: ['search', filter.start, filter.end, filter.search, filter.statuses, filter.systems],
     queryFn: ({ pageParam, signal }) => pk.byDate(filter, pageParam, pageSize, signal),
     initialPageParam: 0,
     getNextPageParam: (last, all) => (last.length === pageSize ? all.length * pageSize : undefined),

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { PkError } from '../../api/client.ts';
 import { FieldInput } from '../invoices/FieldInput.tsx';
 import { type SettingName, settingsApi, settingsKeys } from './api.ts';
-import { isEmail, isHost, isSecret, isWebUrl } from './checks.ts';
+import { buttonsOf, isButtonList, isEmail, isHost, isSecret, isWebUrl } from './checks.ts';
 
 /**
  * A group of 5.1 settings as one form: each value checked here as the server checks it (same
@@ -15,7 +15,7 @@ import { isEmail, isHost, isSecret, isWebUrl } from './checks.ts';
  * refuses keeps its field marked with the server's own message; the others are saved.
  */
 
-export type SettingKind = 'email' | 'url' | 'secret' | 'host' | 'port' | 'flag' | 'informer';
+export type SettingKind = 'email' | 'url' | 'secret' | 'host' | 'port' | 'flag' | 'informer' | 'buttons';
 
 export type SettingDef = { name: SettingName; kind: SettingKind; label: string; hint?: string };
 
@@ -68,6 +68,9 @@ export function SettingGroup({
         case 'flag':
           shape[def.name] = z.boolean();
           break;
+        case 'buttons':
+          shape[def.name] = text.refine(isButtonList, t('check.buttons'));
+          break;
         case 'informer':
           shape[def.name] = z.enum(['post', 'email'], { message: t('check.informerType') });
           break;
@@ -100,7 +103,14 @@ export function SettingGroup({
     for (const def of defs) {
       if (!(def.name in dirtyFields) || !shows(def.name)) continue;
       const value = submitted[def.name];
-      const wire = typeof value === 'boolean' ? (value ? 'true' : 'false') : value!.trim();
+      const wire =
+        typeof value === 'boolean'
+          ? value
+            ? 'true'
+            : 'false'
+          : def.kind === 'buttons'
+            ? buttonsOf(value!).join(',')
+            : value!.trim();
       if (def.kind === 'secret' && wire === '') continue; // an empty secret field changes nothing
       try {
         await settingsApi.change(def.name, def.kind === 'secret' ? String(value) : wire);

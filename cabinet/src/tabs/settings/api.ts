@@ -43,7 +43,11 @@ export type FormField = {
 export type ReportEmail = { id: Id; email: string };
 export type CabinetUserRow = { id: Id; login: string; refund: Count; admin: Flag };
 
-/** 5.1's names (and the newer API's, which the tab does not show). */
+/** The newer settings API's `cabinet` flags (4.3), switched by their own names with 5.1. */
+export const cabinetFlags = ['hide_statistics', 'hide_payments', 'hide_invoices', 'hide_receipts'] as const;
+export type CabinetFlag = (typeof cabinetFlags)[number];
+
+/** 5.1's names, and the newer API's flags and payment buttons (4.8). */
 export type SettingName =
   | 'support_email'
   | 'informer_type'
@@ -56,7 +60,9 @@ export type SettingName =
   | 'smtp_password'
   | 'skip_default_pages'
   | 'success_url'
-  | 'fail_url';
+  | 'fail_url'
+  | CabinetFlag
+  | 'enabled_buttons';
 
 type Success = { result: 'success' };
 
@@ -66,6 +72,7 @@ export const settingsApi = {
   reportEmails: (signal?: AbortSignal) =>
     pkGet<ReportEmail[]>('/info/organization/reportemails/', {}, signal),
   users: (signal?: AbortSignal) => pkGet<CabinetUserRow[]>('/info/organization/users/', {}, signal),
+  enabledButtons: (signal?: AbortSignal) => pkGet<string[]>('/info/organization/enabledbuttons/', {}, signal),
   change: (name: SettingName, value: string) =>
     pkPost<Success>('/change/organization/setting/', { name, value }),
   changeField: (change: Partial<FormField> & { pk_name: string }) =>
@@ -82,6 +89,8 @@ export const settingsApi = {
 export const settingsKeys = {
   all: ['settings'] as const,
   organization: ['settings', 'organization'] as const,
+  /** Under `organization`: a saved setting refreshes both. */
+  enabledButtons: ['settings', 'organization', 'buttons'] as const,
   fields: ['settings', 'fields'] as const,
   reportEmails: ['settings', 'reportemails'] as const,
   users: ['settings', 'users'] as const,

@@ -31,3 +31,16 @@ export const isPassword = (value: string): boolean => value.length >= 8 && value
 /** Refunds a day: 0 (none) to 1 000 000. */
 export const isRefundCount = (value: string): boolean =>
   /^\d{1,7}$/.test(value.trim()) && Number(value) <= 1_000_000;
+
+/** 4.8 / `enabled_buttons`: `bank.method` names, at most 64; empty means every enabled method. */
+const buttonPattern = /^[a-z0-9_]+\.[a-z0-9_]+$/;
+export const buttonsMax = 64;
+export const buttonsOf = (value: string): string[] =>
+  value
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
+export const isButtonList = (value: string): boolean => {
+  const buttons = buttonsOf(value);
+  return buttons.length <= buttonsMax && buttons.every((b) => buttonPattern.test(b));
+};

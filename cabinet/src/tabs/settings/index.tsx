@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { useSession } from '../../shell/session.tsx';
 import { QueryError } from '../../ui/QueryError.tsx';
-import { type OrgSettings, settingsApi, settingsKeys } from './api.ts';
+import { cabinetFlags, type OrgSettings, settingsApi, settingsKeys } from './api.ts';
 import { FormFields } from './FormFields.tsx';
 import { ReportEmails } from './ReportEmails.tsx';
 import { type SettingDef, SettingGroup } from './SettingGroup.tsx';
@@ -60,6 +60,29 @@ function Organization({ org }: { org: OrgSettings }) {
 
 const flag = (value: string | undefined) => value === 'true';
 
+/** 4.8 and `enabled_buttons`: the payment methods the payment form offers, as `bank.method`. */
+function PaymentButtons() {
+  const { t } = useTranslation('settings');
+  const buttons = useQuery({
+    queryKey: settingsKeys.enabledButtons,
+    queryFn: ({ signal }) => settingsApi.enabledButtons(signal),
+  });
+  const defs: SettingDef[] = [
+    { name: 'enabled_buttons', kind: 'buttons', label: t('buttons.label'), hint: t('buttons.hint') },
+  ];
+  if (buttons.error) return <QueryError error={buttons.error} retry={() => void buttons.refetch()} />;
+  if (!buttons.data) return null;
+  return (
+    <SettingGroup
+      title={t('buttons.title')}
+      description={t('buttons.description')}
+      defs={defs}
+      initial={{ enabled_buttons: buttons.data.join(', ') }}
+      testId="settings-buttons"
+    />
+  );
+}
+
 function AdminSettings({ org, me }: { org: OrgSettings; me: string }) {
   const { t } = useTranslation('settings');
   const contact: SettingDef[] = [
@@ -81,6 +104,17 @@ function AdminSettings({ org, me }: { org: OrgSettings; me: string }) {
     { name: 'smtp_port', kind: 'port', label: t('smtp.port') },
     { name: 'smtp_user', kind: 'email', label: t('smtp.user') },
     { name: 'smtp_password', kind: 'secret', label: t('smtp.password'), hint: t('smtp.passwordHint') },
+  ];
+  const cabinet: SettingDef[] = [
+    { name: 'hide_statistics', kind: 'flag', label: t('cabinet.hide_statistics') },
+    { name: 'hide_payments', kind: 'flag', label: t('cabinet.hide_payments') },
+    { name: 'hide_invoices', kind: 'flag', label: t('cabinet.hide_invoices') },
+    {
+      name: 'hide_receipts',
+      kind: 'flag',
+      label: t('cabinet.hide_receipts'),
+      hint: t('cabinet.hide_receiptsHint'),
+    },
   ];
   return (
     <>
@@ -125,6 +159,14 @@ function AdminSettings({ org, me }: { org: OrgSettings; me: string }) {
         visible={(values) => (name) => name === 'smtp_use_custom' || values.smtp_use_custom === true}
         testId="settings-smtp"
       />
+      <SettingGroup
+        title={t('cabinet.title')}
+        description={t('cabinet.description')}
+        defs={cabinet}
+        initial={Object.fromEntries(cabinetFlags.map((f) => [f, flag(org.cabinet?.[f])]))}
+        testId="settings-cabinet"
+      />
+      <PaymentButtons />
       <FormFields />
       <ReportEmails />
       <Users me={me} />

@@ -266,19 +266,25 @@ const reverse: PkHandler = async (call) => {
   return { result: 'success' };
 };
 
-/** COMPAT.md: `?query=&beg_date=&end_date=` over ids, order ids and the payer's fields. */
+/**
+ * COMPAT.md: `?query=&beg_date=&end_date=` over ids, order ids and the payer's fields. Beyond
+ * it, 2.1's `status[]` and `payment_system_id[]` narrow the search (the cabinet's filters);
+ * a filter left out filters nothing, so COMPAT's clients get what they always got.
+ */
 const search: PkHandler = async (call) => {
   const p = call.params;
   const query = (textParam(p, 'query') ?? '').trim();
   const dated = (textParam(p, 'beg_date') ?? '') !== '' || (textParam(p, 'end_date') ?? '') !== '';
   const period = dated ? periodParam(p, { start: 'beg_date', end: 'end_date' }) : null;
   const page = pageParam(p, false);
+  const statuses = statusesParam(p);
+  const systems = systemsParam(p);
   const entries = await call.host.engine.listRegistry({
     merchantId: call.merchant.id,
     channel: informerChannel,
     ...(period && { from: period.from, to: period.to }),
-    clauses: null,
-    serviceIds: null,
+    clauses: statuses === null ? null : registryClausesOf(statuses),
+    serviceIds: systems,
     ...(query !== '' && { search: query }),
     ...page,
   });
